@@ -1,0 +1,92 @@
+// A scenario: everything one simulated (or real) lesson run needs. Loaded
+// from scenarios/*.json by scenario_loader; every field has the default a
+// beginner's lesson would want, and docs/scenario-format.md describes them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trace/kinds.hpp"
+
+namespace loopscope::sim {
+
+using trace::Nanos;
+
+enum class Os : std::uint8_t { linux, macos, windows };
+
+struct NetworkParams {
+    Nanos latency_ns = 50'000;                 // one-way propagation delay
+    std::uint64_t bandwidth_bps = 1'000'000'000; // bits per second, per direction
+    std::uint32_t mss = 1460;                  // max payload bytes per segment
+    double loss = 0.0;                         // probability a data segment is lost, 0..1
+};
+
+struct ServerParams {
+    std::string program = "echo";  // echo | sink | payload
+    std::uint32_t port = 3000;
+    std::uint32_t backlog = 511;   // Node's default listen backlog
+    std::uint64_t send_buffer = 16384;
+    std::uint64_t recv_buffer = 131072;
+    std::uint64_t high_water_mark = 16384;  // Node 20's writableHighWaterMark
+    Nanos cpu_per_callback_ns = 20'000;     // CPU time of each JS callback
+    // payload: bytes written to each new connection, in chunks of chunk_bytes.
+    std::uint64_t payload_bytes = 0;
+    std::uint64_t chunk_bytes = 65536;
+    bool respect_backpressure = true;  // wait for 'drain' when write() returns false
+    // echo: if > 0, each 'data' first runs this long on the thread pool
+    // (like crypto.pbkdf2) and the echo is written from the completion.
+    Nanos pool_work_ns = 0;
+    bool close_after_payload = true;  // payload: end() once everything is written
+};
+
+struct ClientParams {
+    std::string program = "echo";  // echo | uploader | slow-reader
+    std::uint32_t count = 1;
+    Nanos start_interval_ns = 0;   // delay between starting client i and i+1
+    Nanos start_at_ns = 1'000'000; // when the first client starts
+    std::uint64_t send_buffer = 16384;
+    std::uint64_t recv_buffer = 131072;
+    // echo: send `messages` messages of `message_bytes`, each after the previous echo.
+    std::uint64_t message_bytes = 64;
+    std::uint32_t messages = 1;
+    Nanos think_ns = 0;            // pause between an echo and the next message
+    // uploader: send upload_bytes at once, then end().
+    std::uint64_t upload_bytes = 1 << 20;
+    // slow-reader: read read_bytes every read_interval_ns.
+    std::uint64_t read_bytes = 16384;
+    Nanos read_interval_ns = 10'000'000;
+    bool close_when_done = true;   // close the socket once the program's work is done
+};
+
+// A caption is shown (as a note.caption event) just before the nth event of
+// the given kind, optionally restricted to one connection.
+struct Caption {
+    std::string kind;  // event kind name, e.g. "kernel.accept_queue"
+    std::int32_t conn = -1;
+    std::uint32_t nth = 1;
+    std::string text;
+};
+
+struct Scenario {
+    std::string id;
+    std::string title;
+    std::string chapter;  // "§3, §6"
+    std::string lesson;   // lesson text shown before the first step
+    std::vector<Caption> captions;
+    std::uint64_t seed = 1;
+    Os os = Os::linux;
+    Nanos stop_ns = 10'000'000'000;  // virtual time at which the run stops
+    std::uint32_t epoll_max_events = 1024;
+    std::uint32_t threadpool_size = 4;
+    NetworkParams network;
+    ServerParams server;
+    ClientParams clients;
+    // The scenario as loaded (after --set overrides), compact JSON, copied
+    // into the trace header so a trace says how it was made.
+    std::string source_json = "{}";
+};
+
+std::string_view os_name(Os os);
+
+}  // namespace loopscope::sim

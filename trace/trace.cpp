@@ -1,0 +1,69 @@
+#include "trace/trace.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace loopscope::trace {
+
+std::int64_t Trace::arg(const Event& e, std::string_view field) const {
+    const int index = field_index(e.kind, field);
+    return index < 0 ? 0 : arg(e, index);
+}
+
+std::string_view Trace::text(std::int64_t index) const {
+    if (index < 0 || static_cast<std::size_t>(index) >= strings_.size()) return {};
+    return strings_[static_cast<std::size_t>(index)];
+}
+
+std::uint32_t Trace::append(Nanos time, Kind kind, std::uint8_t host, std::int32_t conn,
+                            std::uint32_t cause, std::span<const std::int64_t> values) {
+    const auto expected = kind_spec(kind).fields.size();
+    if (values.size() != expected)
+        throw std::logic_error("event " + std::string(kind_spec(kind).name) + " needs " +
+                               std::to_string(expected) + " fields, got " + std::to_string(values.size()));
+    const auto index = static_cast<std::uint32_t>(events_.size());
+    Event e;
+    e.time = time;
+    e.id = index;
+    e.cause = cause;
+    e.kind = kind;
+    e.host = host;
+    e.conn = conn;
+    e.first_arg = static_cast<std::uint32_t>(args_.size());
+    args_.insert(args_.end(), values.begin(), values.end());
+    events_.push_back(e);
+    return index;
+}
+
+std::uint32_t Trace::intern(std::string_view text) {
+    const std::string key(text);
+    const auto found = string_index_.find(key);
+    if (found != string_index_.end()) return found->second;
+    const auto index = static_cast<std::uint32_t>(strings_.size());
+    strings_.push_back(key);
+    string_index_.emplace(key, index);
+    return index;
+}
+
+std::optional<std::uint32_t> Trace::index_of_id(std::uint32_t id) const {
+    // Most traces use id == index; check that first, then binary search.
+    if (id < events_.size() && events_[id].id == id) return id;
+    const auto it = std::lower_bound(events_.begin(), events_.end(), id,
+                                     [](const Event& e, std::uint32_t v) { return e.id < v; });
+    if (it == events_.end() || it->id != id) return std::nullopt;
+    return static_cast<std::uint32_t>(it - events_.begin());
+}
+
+std::size_t Trace::memory_bytes() const {
+    std::size_t bytes = events_.capacity() * sizeof(Event) + args_.capacity() * sizeof(std::int64_t);
+    for (const auto& s : strings_) bytes += sizeof(std::string) + s.capacity();
+    bytes += string_index_.size() * (sizeof(std::string) + sizeof(std::uint32_t) + 2 * sizeof(void*));
+    return bytes;
+}
+
+void Trace::reserve(std::size_t events, std::size_t fields_per_event) {
+    events_.reserve(events);
+    args_.reserve(events * fields_per_event);
+}
+
+}  // namespace loopscope::trace

@@ -1,0 +1,3 @@
+#include "ui/cli.hpp"
+
+int main(int argc, char** argv) { return loopscope::ui::run_cli(argc, argv); }
