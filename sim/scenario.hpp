@@ -65,6 +65,7 @@ struct Caption {
     std::string kind;  // event kind name, e.g. "kernel.accept_queue"
     std::int32_t conn = -1;
     std::uint32_t nth = 1;
+    std::string os;  // shown only when the scenario runs on this OS; empty = any
     std::string text;
 };
 

@@ -96,6 +96,11 @@ public:
         return append(time, kind, host, conn, cause, std::span<const std::int64_t>(values.begin(), values.size()));
     }
     void set_last_id(std::uint32_t id) { events_.back().id = id; }
+    // Changes one field of an event already recorded (the simulator fills in
+    // a callback's duration once the callback has run).
+    void set_arg(std::uint32_t index, int field, std::int64_t value) {
+        args_[events_[index].first_arg + static_cast<std::uint32_t>(field)] = value;
+    }
     std::uint32_t intern(std::string_view text);
 
     // Index of the event with this id, if any (ids are strictly increasing).

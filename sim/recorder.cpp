@@ -1,0 +1,37 @@
+#include "sim/recorder.hpp"
+
+#include <algorithm>
+
+namespace loopscope::sim {
+
+Recorder::Recorder(const Scenario& scenario) : captions_by_kind_(trace::kind_count) {
+    // Growing a vector of a million events copies it again and again;
+    // reserve about what a lesson's clients produce (about 60 events each).
+    const std::size_t expected = 4096 + static_cast<std::size_t>(scenario.clients.count) * 64;
+    trace_.reserve(std::min<std::size_t>(expected, 1u << 24), 5);
+    std::uint32_t step = 0;
+    for (const Caption& caption : scenario.captions) {
+        const auto kind = trace::kind_from_name(caption.kind);
+        if (!kind) continue;  // the loader rejects unknown kinds; be safe anyway
+        if (!caption.os.empty() && caption.os != os_name(scenario.os)) continue;
+        PendingCaption pending{caption.conn, caption.nth == 0 ? 1u : caption.nth, 0,
+                               trace_.intern(caption.text), ++step};
+        captions_by_kind_[static_cast<int>(*kind)].push_back(pending);
+    }
+}
+
+std::uint32_t Recorder::emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn,
+                             std::uint32_t cause, std::span<const std::int64_t> fields) {
+    auto& captions = captions_by_kind_[static_cast<int>(kind)];
+    for (PendingCaption& caption : captions) {
+        if (caption.shown) continue;
+        if (caption.conn >= 0 && caption.conn != conn) continue;
+        if (++caption.seen != caption.nth) continue;
+        caption.shown = true;
+        trace_.append(time, trace::Kind::note_caption, host, conn, trace::no_event,
+                      {caption.text, caption.step});
+    }
+    return trace_.append(time, kind, host, conn, cause, fields);
+}
+
+}  // namespace loopscope::sim

@@ -1,0 +1,47 @@
+// The simulator's side of the trace: appends events and inserts the lesson's
+// captions (note.caption) just before the event each caption is tied to.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "sim/scenario.hpp"
+#include "trace/trace.hpp"
+
+namespace loopscope::sim {
+
+inline constexpr std::uint8_t server_host = 0;
+inline constexpr std::uint8_t client_host = 1;
+
+class Recorder {
+public:
+    explicit Recorder(const Scenario& scenario);
+
+    // Records an event and returns its index (the id other events name as
+    // their cause). `fields` follow the kind's field order in trace/kinds.cpp.
+    std::uint32_t emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn,
+                       std::uint32_t cause, std::initializer_list<std::int64_t> fields) {
+        return emit(time, kind, host, conn, cause, std::span<const std::int64_t>(fields.begin(), fields.size()));
+    }
+    std::uint32_t emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn, std::uint32_t cause,
+                       std::span<const std::int64_t> fields);
+
+    trace::Trace& trace() { return trace_; }
+    trace::Trace take() { return std::move(trace_); }
+
+private:
+    struct PendingCaption {
+        std::int32_t conn;
+        std::uint32_t nth;
+        std::uint32_t seen = 0;
+        std::int64_t text;  // interned
+        std::uint32_t step;
+        bool shown = false;
+    };
+    trace::Trace trace_;
+    // Captions grouped by the kind that triggers them, in lesson order.
+    std::vector<std::vector<PendingCaption>> captions_by_kind_;
+};
+
+}  // namespace loopscope::sim
