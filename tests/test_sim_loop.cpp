@@ -21,6 +21,11 @@ struct OrderProgram final : sim::ServerProgram {
         node.queue_microtask(3);
         node.next_tick(4);
     }
+    // An immediate queued by an immediate waits for the next iteration, so
+    // that iteration's poll must not block.
+    void on_immediate(sim::NodeApi& node, std::uint64_t tag) override {
+        if (tag == 2) node.set_immediate(5);
+    }
 };
 
 // Sets a 10 ms timer, then blocks the loop for 200 ms in its data callback.
@@ -60,7 +65,7 @@ TEST_CASE("inside an I/O callback: nextTick, then promises, then setImmediate, t
     REQUIRE(tick < micro);
     REQUIRE(micro < immediate);
     REQUIRE(immediate < timer);
-    // The poll phase did not block while the immediate was waiting.
+    // The poll phase did not block while the second immediate was waiting.
     bool saw_immediates_reason = false;
     for (std::size_t i : test::find_all(t, Kind::loop_poll_timeout))
         if (test::field(t, i, "reason") == static_cast<int>(trace::PollReason::immediates_pending)) {
