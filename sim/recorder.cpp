@@ -8,7 +8,8 @@ Recorder::Recorder(const Scenario& scenario) : captions_by_kind_(trace::kind_cou
     // Growing a vector of a million events copies it again and again;
     // reserve about what a lesson's clients produce (about 60 events each).
     const std::size_t expected = 4096 + static_cast<std::size_t>(scenario.clients.count) * 64;
-    trace_.reserve(std::min<std::size_t>(expected, 1u << 24), 5);
+    const std::size_t events = std::min<std::size_t>(expected, 1u << 24);
+    trace_.reserve(events, events * 5);
     std::uint32_t step = 0;
     for (const Caption& caption : scenario.captions) {
         const auto kind = trace::kind_from_name(caption.kind);

@@ -29,7 +29,6 @@ std::uint32_t Trace::append(Nanos time, Kind kind, std::uint8_t host, std::int32
     const auto index = static_cast<std::uint32_t>(events_.size());
     Event e;
     e.time = time;
-    e.id = index;
     e.cause = cause;
     e.kind = kind;
     e.host = host;
@@ -37,7 +36,20 @@ std::uint32_t Trace::append(Nanos time, Kind kind, std::uint8_t host, std::int32
     e.first_arg = static_cast<std::uint32_t>(args_.size());
     args_.insert(args_.end(), values.begin(), values.end());
     events_.push_back(e);
+    if (!ids_.empty()) ids_.push_back(index);
     return index;
+}
+
+void Trace::set_last_id(std::uint32_t id) {
+    const auto index = static_cast<std::uint32_t>(events_.size() - 1);
+    if (ids_.empty()) {
+        if (id == index) return;
+        ids_.reserve(events_.capacity());
+        for (std::uint32_t i = 0; i < index; ++i) ids_.push_back(i);
+        ids_.push_back(id);
+        return;
+    }
+    ids_.back() = id;
 }
 
 std::uint32_t Trace::intern(std::string_view text) {
@@ -51,16 +63,18 @@ std::uint32_t Trace::intern(std::string_view text) {
 }
 
 std::optional<std::uint32_t> Trace::index_of_id(std::uint32_t id) const {
-    // Most traces use id == index; check that first, then binary search.
-    if (id < events_.size() && events_[id].id == id) return id;
-    const auto it = std::lower_bound(events_.begin(), events_.end(), id,
-                                     [](const Event& e, std::uint32_t v) { return e.id < v; });
-    if (it == events_.end() || it->id != id) return std::nullopt;
-    return static_cast<std::uint32_t>(it - events_.begin());
+    if (ids_.empty()) {
+        if (id < events_.size()) return id;
+        return std::nullopt;
+    }
+    const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+    if (it == ids_.end() || *it != id) return std::nullopt;
+    return static_cast<std::uint32_t>(it - ids_.begin());
 }
 
 std::size_t Trace::memory_bytes() const {
-    std::size_t bytes = events_.capacity() * sizeof(Event) + args_.capacity() * sizeof(std::int64_t);
+    std::size_t bytes = events_.capacity() * sizeof(Event) + args_.capacity() * sizeof(std::int64_t) +
+                        ids_.capacity() * sizeof(std::uint32_t);
     for (const auto& s : strings_) bytes += sizeof(std::string) + s.capacity();
     bytes += string_index_.size() * (sizeof(std::string) + sizeof(std::uint32_t) + 2 * sizeof(void*));
     return bytes;
@@ -86,9 +100,9 @@ void prefer_huge_pages(void* data, std::size_t bytes) {
 
 }  // namespace
 
-void Trace::reserve(std::size_t events, std::size_t fields_per_event) {
+void Trace::reserve(std::size_t events, std::size_t fields) {
     events_.reserve(events);
-    args_.reserve(events * fields_per_event);
+    args_.reserve(fields);
     prefer_huge_pages(events_.data(), events_.capacity() * sizeof(Event));
     prefer_huge_pages(args_.data(), args_.capacity() * sizeof(std::int64_t));
 }

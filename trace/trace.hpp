@@ -23,14 +23,15 @@ inline constexpr std::int32_t no_conn = -1;
 
 struct Event {
     Nanos time = 0;
-    std::uint32_t id = 0;           // stable id as written in the file
     std::uint32_t cause = no_event; // index (not id) of the causing event in this trace
     Kind kind = Kind::note_caption;
     std::uint8_t host = 0;          // index into TraceHeader::hosts
     std::int32_t conn = no_conn;    // connection id, or no_conn
     std::uint32_t first_arg = 0;    // index of this event's first field in Trace::args
 };
-static_assert(sizeof(Event) == 32, "events stay compact: a 1M-event trace must fit in 64 MB");
+// The id written in the file is not stored here: it equals the index unless
+// a file numbered its events otherwise (Trace::id() keeps those).
+static_assert(sizeof(Event) == 24, "events stay compact: a 1M-event trace must fit in 64 MB");
 
 struct HostInfo {
     std::string name;  // "server", "client"
@@ -95,7 +96,11 @@ public:
                          std::uint32_t cause, std::initializer_list<std::int64_t> values) {
         return append(time, kind, host, conn, cause, std::span<const std::int64_t>(values.begin(), values.size()));
     }
-    void set_last_id(std::uint32_t id) { events_.back().id = id; }
+    void set_last_id(std::uint32_t id);
+    // The stable id of the event at `index`, as written in the file.
+    std::uint32_t id(std::size_t index) const {
+        return ids_.empty() ? static_cast<std::uint32_t>(index) : ids_[index];
+    }
     // Changes one field of an event already recorded (the simulator fills in
     // a callback's duration once the callback has run).
     void set_arg(std::uint32_t index, int field, std::int64_t value) {
@@ -111,11 +116,13 @@ public:
     std::string truncation_note;
 
     std::size_t memory_bytes() const;
-    void reserve(std::size_t events, std::size_t fields_per_event = 4);
+    // Room for `events` events with `fields` field values in all.
+    void reserve(std::size_t events, std::size_t fields);
 
 private:
     std::vector<Event> events_;
     std::vector<std::int64_t> args_;
+    std::vector<std::uint32_t> ids_;  // empty while every id equals its index
     std::vector<std::string> strings_;
     std::unordered_map<std::string, std::uint32_t> string_index_;
 };

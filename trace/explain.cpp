@@ -1,0 +1,544 @@
+// The explanation catalogue: one sentence per event kind, written for a
+// student who is meeting epoll, kqueue and IOCP for the first time. The
+// sentences are functions rather than "{placeholder}" templates because each
+// OS must be explained in its own terms (epoll_ctl, EVFILT_READ, a zero-byte
+// WSARecv), which is a choice, not a substitution.
+//
+// Index: number formatting, the Sentence helper, phrases shared by several
+// kinds, the table (one row per Kind, checked at compile time), explain().
+#include "trace/explain.hpp"
+
+#include <array>
+#include <cstdio>
+#include <string_view>
+
+namespace loopscope::trace {
+namespace {
+
+constexpr std::uint64_t kib = 1024;
+constexpr std::uint64_t mib = kib * 1024;
+constexpr std::uint64_t gib = mib * 1024;
+
+// 1234567 -> "1,234,567"
+std::string with_commas(std::uint64_t n) {
+    const std::string digits = std::to_string(n);
+    std::string text;
+    text.reserve(digits.size() + digits.size() / 3);
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
+        text += digits[i];
+    }
+    return text;
+}
+
+// `value / unit` with one decimal, rounded, without a trailing ".0".
+std::string one_decimal(std::uint64_t value, std::uint64_t unit) {
+    const std::uint64_t tenths = (value * 10 + unit / 2) / unit;
+    std::string text = with_commas(tenths / 10);
+    if (tenths % 10 != 0) text += "." + std::to_string(tenths % 10);
+    return text;
+}
+
+}  // namespace
+
+std::string format_bytes(std::uint64_t bytes) {
+    if (bytes == 1) return "1 byte";
+    if (bytes < kib) return std::to_string(bytes) + " bytes";
+    // Exact binary sizes read best in their unit ("64 KiB", "1.5 MiB");
+    // below a MiB, other sizes stay exact, as a byte count ("1,460 bytes").
+    for (const auto& [unit, name] : {std::pair{gib, " GiB"}, std::pair{mib, " MiB"}}) {
+        if (bytes >= unit) return one_decimal(bytes, unit) + name;
+    }
+    if ((bytes * 10) % kib == 0) return one_decimal(bytes, kib) + " KiB";
+    return with_commas(bytes) + " bytes";
+}
+
+std::string format_nanos(Nanos ns) {
+    if (ns == -1) return "forever";
+    if (ns < 0) return "-" + format_nanos(-ns);
+    const auto n = static_cast<std::uint64_t>(ns);
+    if (n < 1000) return std::to_string(n) + " ns";
+    if (n < 1000 * 1000) return one_decimal(n, 1000) + " µs";
+    if (n < 1000 * 1000 * 1000) return one_decimal(n, 1000 * 1000) + " ms";
+    return one_decimal(n, 1000 * 1000 * 1000) + " s";
+}
+
+namespace {
+
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+    return with_commas(n) + " " + std::string(n == 1 ? one : many);
+}
+
+// Reads one event's fields by name and words its context.
+class Sentence {
+public:
+    Sentence(const Trace& trace, const Event& event) : trace_(trace), e_(event) {}
+
+    std::int64_t arg(std::string_view field) const { return trace_.arg(e_, field); }
+    std::uint64_t count(std::string_view field) const {
+        const auto v = arg(field);
+        return v < 0 ? 0 : static_cast<std::uint64_t>(v);
+    }
+    bool flag(std::string_view field) const { return arg(field) != 0; }
+    std::string bytes(std::string_view field) const { return format_bytes(count(field)); }
+    std::string nanos(std::string_view field) const { return format_nanos(arg(field)); }
+    std::string number(std::string_view field) const { return with_commas(count(field)); }
+    // Identifiers such as ports read better without thousands separators.
+    std::string plain(std::string_view field) const { return std::to_string(count(field)); }
+    std::string_view name(std::string_view field) const {
+        const int index = field_index(e_.kind, field);
+        if (index < 0) return "?";
+        const auto names = enum_names(kind_spec(e_.kind).fields[static_cast<std::size_t>(index)].type);
+        const auto v = arg(field);
+        return v >= 0 && static_cast<std::size_t>(v) < names.size() ? names[static_cast<std::size_t>(v)] : "?";
+    }
+    std::string text(std::string_view field) const { return std::string(trace_.text(arg(field))); }
+    NotifierApi api() const { return static_cast<NotifierApi>(arg("api")); }
+
+    // "the server" / "the client", from the host's role in the header.
+    std::string who() const { return "the " + role(); }
+    std::string Who() const { return "The " + role(); }
+    std::string whose() const { return "the " + role() + "'s"; }
+    // The other end of the connection.
+    std::string peer() const { return role() == "server" ? "the client" : "the server"; }
+    std::string Peer() const { return role() == "server" ? "The client" : "The server"; }
+    std::string conn() const {
+        return e_.conn == no_conn ? std::string("a connection") : "connection " + std::to_string(e_.conn);
+    }
+    // "connection 3", or "the listening socket of listener 1".
+    std::string socket() const {
+        const auto listener = count("listener");
+        if (field_index(e_.kind, "listener") >= 0 && listener != 0)
+            return "the listening socket of listener " + std::to_string(listener);
+        return conn();
+    }
+    std::string os() const { return e_.host < trace_.header.hosts.size() ? trace_.header.hosts[e_.host].os : ""; }
+
+private:
+    const Trace& trace_;
+    const Event& e_;
+
+    std::string role() const {
+        if (e_.host < trace_.header.hosts.size() && !trace_.header.hosts[e_.host].role.empty())
+            return trace_.header.hosts[e_.host].role;
+        return "host";
+    }
+};
+
+// ---- phrases shared by several kinds ----
+
+std::string segment_name(std::uint8_t flags, std::uint64_t len) {
+    if (flags & tcp_rst) return "a RST segment (abort the connection!)";
+    if ((flags & tcp_syn) && (flags & tcp_ack)) return "a SYN-ACK segment (\"yes, let's connect\")";
+    if (flags & tcp_syn) return "a SYN segment (\"may I connect?\")";
+    if (flags & tcp_fin) return len > 0 ? "a FIN segment with the last data" : "a FIN segment (\"I am done sending\")";
+    if (len > 0) return "a data segment";
+    return "an ACK segment";
+}
+
+std::string state_meaning(std::string_view state) {
+    if (state == "LISTEN") return ": it waits for connections";
+    if (state == "SYN_SENT") return ": it has sent a SYN and waits for the answer";
+    if (state == "SYN_RECEIVED") return ": it answered a SYN and waits for the final ACK";
+    if (state == "ESTABLISHED") return ": the connection is open and data can flow both ways";
+    if (state == "FIN_WAIT_1") return ": it has sent its FIN and waits for it to be acknowledged";
+    if (state == "FIN_WAIT_2") return ": its FIN was acknowledged; it waits for the peer's FIN";
+    if (state == "CLOSE_WAIT") return ": the peer has finished sending, and this side may still send";
+    if (state == "CLOSING") return ": both sides sent FIN at the same time";
+    if (state == "LAST_ACK") return ": it has sent its own FIN and waits for the last ACK";
+    if (state == "TIME_WAIT") return ": it waits a while so that late segments cannot confuse a new connection";
+    return ": the socket is gone";
+}
+
+std::string error_meaning(std::string_view code) {
+    if (code == "ECONNRESET") return "ECONNRESET (the peer reset the connection)";
+    if (code == "EPIPE") return "EPIPE (writing to a connection the peer has closed)";
+    if (code == "ETIMEDOUT") return "ETIMEDOUT (the peer stopped answering)";
+    if (code == "ECONNREFUSED") return "ECONNREFUSED (nobody was listening on that port)";
+    return "no error";
+}
+
+std::string interest_name(NotifierApi api, std::string_view interest) {
+    const bool epoll = api == NotifierApi::epoll;
+    if (interest == "readable") return epoll ? "EPOLLIN (readable)" : "EVFILT_READ (readable)";
+    if (interest == "writable") return epoll ? "EPOLLOUT (writable)" : "EVFILT_WRITE (writable)";
+    if (interest == "both") return epoll ? "EPOLLIN and EPOLLOUT" : "EVFILT_READ and EVFILT_WRITE";
+    return "nothing";
+}
+
+std::string phase_meaning(std::string_view phase) {
+    if (phase == "timers") return "it runs the setTimeout and setInterval callbacks that are due";
+    if (phase == "pending") return "it runs I/O callbacks that were put off from the last iteration";
+    if (phase == "idle") return "libuv does internal housekeeping";
+    if (phase == "prepare") return "libuv gets ready to wait for I/O";
+    if (phase == "poll") return "it waits for I/O and runs the callbacks of sockets that are ready";
+    if (phase == "check") return "it runs setImmediate callbacks";
+    return "it runs 'close' callbacks of handles that were closed";
+}
+
+std::string waiter(NotifierApi api) {
+    switch (api) {
+        case NotifierApi::epoll: return "epoll_wait()";
+        case NotifierApi::kqueue: return "kevent()";
+        case NotifierApi::iocp: return "GetQueuedCompletionStatusEx()";
+    }
+    return "the notifier";
+}
+
+// A callback's CPU time; -1 (unknown) says nothing rather than "forever".
+std::string callback_time(const Sentence& s) {
+    if (s.arg("dur") < 0) return {};
+    return " It runs for " + s.nanos("dur") + " on the main thread.";
+}
+
+// How `level` compares with the highWaterMark, in Node's rule for write().
+std::string user_space(const Sentence& s) {
+    const auto waiting = s.count("writable_length");
+    const auto hwm = s.count("high_water_mark");
+    const std::string position = waiting > hwm ? "above" : waiting == hwm ? "exactly at" : "below";
+    return format_bytes(waiting) + (waiting == 1 ? " is" : " are") + " still waiting in user space, " + position +
+           " the highWaterMark of " + format_bytes(hwm);
+}
+
+// ---- the catalogue ----
+
+using Explainer = std::string (*)(const Sentence&);
+struct Row {
+    Kind kind;
+    Explainer explain;
+};
+
+constexpr Row rows[] = {
+    {Kind::note_caption, [](const Sentence& s) { return s.text("text"); }},
+    {Kind::client_connect, [](const Sentence& s) {
+         return "The client calls connect() to port " + s.plain("port") + " for " + s.conn() +
+                ": its kernel sends a SYN to start the 3-way handshake.";
+     }},
+    {Kind::client_write, [](const Sentence& s) {
+         std::string text = "The client writes " + s.bytes("bytes") + " on " + s.conn() + "; its kernel's send buffer takes ";
+         if (s.count("accepted") < s.count("bytes")) text += "only " + s.bytes("accepted") + ", the rest must wait for room";
+         else text += "all of it";
+         return text + " (" + s.bytes("total") + " written so far).";
+     }},
+    {Kind::client_read, [](const Sentence& s) {
+         if (s.flag("eof"))
+             return "The client reads the end of " + s.conn() + ": the server closed its side and everything (" +
+                    s.bytes("total") + ") has been read.";
+         return "The client reads " + s.bytes("bytes") + " from " + s.conn() + " (" + s.bytes("total") + " so far).";
+     }},
+    {Kind::client_end, [](const Sentence& s) {
+         return "The client has finished sending on " + s.conn() +
+                ": its kernel will send a FIN after the last buffered byte.";
+     }},
+    {Kind::client_close, [](const Sentence& s) { return "The client closes its socket for " + s.conn() + "."; }},
+    {Kind::client_done, [](const Sentence& s) {
+         return "The client program is done: it sent " + s.bytes("sent") + " and received " + s.bytes("received") + ".";
+     }},
+    {Kind::wire_segment, [](const Sentence& s) {
+         const auto flags = static_cast<std::uint8_t>(s.arg("flags"));
+         std::string text = (s.flag("retransmit") ? "Again, " + s.who() : s.Who()) + " sends " +
+                            segment_name(flags, s.count("len"));
+         if (s.count("len") > 0) text += " with " + s.bytes("len") + " of data";
+         text += " on " + s.conn() + " (flags " + tcp_flags_text(flags) + ", seq " + s.number("seq");
+         if (flags & tcp_ack) text += ", ack " + s.number("ack");
+         text += ", window " + s.bytes("win") + ")";
+         if (s.flag("lost")) return text + ", but the network loses it: it never arrives.";
+         return text + "; it reaches " + s.peer() + " after " + s.nanos("dur") + ".";
+     }},
+    {Kind::kernel_tcp_state, [](const Sentence& s) {
+         return "The TCP state of " + s.whose() + " end of " + s.conn() + " changes from " + std::string(s.name("prev")) +
+                " to " + std::string(s.name("state")) + state_meaning(s.name("state")) + ".";
+     }},
+    {Kind::kernel_syn_queue, [](const Sentence& s) {
+         return "The SYN queue of listener " + s.plain("listener") + " now holds " +
+                plural(s.count("len"), "half-open connection", "half-open connections") + " (room for " +
+                s.number("max") + "): each waits for the client's final ACK.";
+     }},
+    {Kind::kernel_accept_queue, [](const Sentence& s) {
+         return "The kernel finished the 3-way handshake and put " + s.conn() + " in the accept queue (" +
+                s.number("len") + " of " + with_commas(s.count("backlog") + 1) + ").";
+     }},
+    {Kind::kernel_ack_dropped, [](const Sentence& s) {
+         return "The accept queue of listener " + s.plain("listener") + " is full (" + s.number("len") + " of " +
+                with_commas(s.count("backlog") + 1) + "), so the kernel drops the client's final ACK for " + s.conn() +
+                ": the client believes it is connected, but the server will send its SYN-ACK again.";
+     }},
+    {Kind::kernel_synack_retransmit, [](const Sentence& s) {
+         return "The server sends its SYN-ACK for " + s.conn() + " again (attempt " + s.number("attempt") +
+                "), hoping the accept queue of listener " + s.plain("listener") + " has room now.";
+     }},
+    {Kind::kernel_recv_buffer, [](const Sentence& s) {
+         const std::string head = "The receive buffer of " + s.whose() + " socket on " + s.conn();
+         const std::string window = ", so it advertises a window of " + s.bytes("window") + ".";
+         if (s.count("level") == 0) return head + " is empty (everything has been read)" + window;
+         return head + " now holds " + s.bytes("level") + " of " + s.bytes("capacity") + " waiting to be read" + window;
+     }},
+    {Kind::kernel_send_buffer, [](const Sentence& s) {
+         const std::string head = "The send buffer of " + s.whose() + " socket on " + s.conn();
+         const std::string window = "; " + s.peer() + "'s window is " + s.bytes("peer_window") + ".";
+         if (s.count("level") == 0) return head + " is empty: everything sent has been acknowledged" + window;
+         std::string parts;
+         if (s.count("unsent") == 0) parts = "all sent, waiting to be acknowledged";
+         else if (s.count("unsent") >= s.count("level")) parts = "none of it sent yet";
+         else parts = s.bytes("unsent") + " not sent yet, the rest sent but not yet acknowledged";
+         return head + " now holds " + s.bytes("level") + " of " + s.bytes("capacity") + " (" + parts + ")" + window;
+     }},
+    {Kind::kernel_zero_window, [](const Sentence& s) {
+         return "The receive buffer of " + s.whose() + " socket on " + s.conn() + " is full (" + s.bytes("waiting") +
+                " waiting to be read), so it advertises a zero window: " + s.peer() + " must stop sending.";
+     }},
+    {Kind::kernel_window_stall, [](const Sentence& s) {
+         return s.Who() + " has " + s.bytes("waiting") + " to send on " + s.conn() + ", but " + s.peer() +
+                "'s window is zero: its kernel must wait until the reader makes room.";
+     }},
+    {Kind::kernel_window_update, [](const Sentence& s) {
+         return "The program on " + s.who() + " read data and freed space: its kernel advertises a window of " +
+                s.bytes("window") + " on " + s.conn() + " again, so " + s.peer() + " may send more.";
+     }},
+    {Kind::kernel_retransmit, [](const Sentence& s) {
+         return "No ACK arrived within " + s.nanos("rto") + ": " + s.whose() + " kernel sends " + s.bytes("len") +
+                " of " + s.conn() + " again, from sequence " + s.number("seq") + " (attempt " + s.number("attempt") + ").";
+     }},
+    {Kind::kernel_fin_received, [](const Sentence& s) {
+         std::string text = s.Peer() + "'s FIN arrived on " + s.conn() + ": no more data will come. ";
+         if (s.count("level") == 0) return text + "Everything has been read, so the next read reports the end.";
+         return text + s.bytes("level") + " must still be read before the end.";
+     }},
+    {Kind::kernel_reset, [](const Sentence& s) {
+         const std::string_view reason = s.name("reason");
+         const std::string why = reason == "data_for_closed_socket" ? "data arrived for a socket that is already closed"
+                                 : reason == "abort" ? "the program aborted the connection"
+                                                     : "nobody is listening on that port";
+         return "The kernel of " + s.who() + " sends RST on " + s.conn() + ": " + why + ".";
+     }},
+    {Kind::kernel_error, [](const Sentence& s) {
+         return "The socket of " + s.who() + " on " + s.conn() + " now reports " + error_meaning(s.name("code")) + ".";
+     }},
+    {Kind::notifier_register, [](const Sentence& s) {
+         const std::string_view op = s.name("op");
+         const std::string_view interest = s.name("interest");
+         switch (s.api()) {
+             case NotifierApi::epoll: {
+                 const std::string ctl = op == "add" ? "EPOLL_CTL_ADD" : op == "modify" ? "EPOLL_CTL_MOD" : "EPOLL_CTL_DEL";
+                 if (op == "remove") return "libuv calls epoll_ctl(" + ctl + "): epoll stops watching " + s.socket() + ".";
+                 return "libuv calls epoll_ctl(" + ctl + ") so that epoll watches " + s.socket() + " for " +
+                        interest_name(s.api(), interest) + ".";
+             }
+             case NotifierApi::kqueue:
+                 if (op == "remove") return "libuv calls kevent() with EV_DELETE: kqueue stops watching " + s.socket() + ".";
+                 return "libuv calls kevent() with EV_ADD so that kqueue watches " + s.socket() + " for " +
+                        interest_name(s.api(), interest) + ".";
+             case NotifierApi::iocp:
+                 if (op == "remove") return "libuv stops using the completion port for " + s.socket() + ".";
+                 return "libuv associates " + s.socket() +
+                        " with its I/O completion port (CreateIoCompletionPort): finished operations will be queued there.";
+         }
+         return std::string();
+     }},
+    {Kind::notifier_wait, [](const Sentence& s) {
+         const Nanos timeout = s.arg("timeout");
+         const bool iocp = s.api() == NotifierApi::iocp;
+         const std::string until = iocp ? "an overlapped operation completes" : "a socket is ready";
+         std::string text = "libuv calls " + waiter(s.api());
+         if (timeout == -1) text += " and sleeps until " + until + " (no timeout).";
+         else if (timeout == 0) text += " with a timeout of 0: it only checks, without sleeping.";
+         else text += " and sleeps until " + until + ", for at most " + format_nanos(timeout) + ".";
+         return text + " " + (iocp ? plural(s.count("watched"), "operation is", "operations are") + " pending."
+                                   : plural(s.count("watched"), "socket is", "sockets are") + " watched.");
+     }},
+    {Kind::notifier_wake, [](const Sentence& s) {
+         const bool iocp = s.api() == NotifierApi::iocp;
+         std::string text = waiter(s.api()) + " returns after " + s.nanos("blocked") + " with ";
+         if (s.count("ready") == 0) return text + "nothing to report: the timeout ran out.";
+         return text + (iocp ? plural(s.count("ready"), "completion", "completions")
+                             : plural(s.count("ready"), "ready socket", "ready sockets")) +
+                ": the loop wakes up.";
+     }},
+    {Kind::notifier_ready, [](const Sentence& s) {
+         const bool listener = s.count("listener") != 0;
+         const bool kqueue = s.api() == NotifierApi::kqueue;
+         std::string what;
+         if (s.flag("readable")) {
+             if (listener) what = "readable: a new connection waits in the accept queue";
+             else if (kqueue) what = "readable (EVFILT_READ) with " + s.bytes("bytes") + " to read";
+             else what = "readable (EPOLLIN)";
+         }
+         if (s.flag("writable")) {
+             if (!what.empty()) what += ", and ";
+             what += kqueue ? "writable (EVFILT_WRITE) with " + s.bytes("bytes") + " of room"
+                            : "writable (EPOLLOUT): its send buffer has room";
+         }
+         if (what.empty()) what = "ready";
+         if (s.flag("eof")) what += kqueue ? "; EV_EOF says the peer closed its side" : "; EPOLLRDHUP says the peer closed its side";
+         return (kqueue ? "kevent() reports " : "epoll_wait() reports ") + s.socket() + " " + what + ".";
+     }},
+    {Kind::notifier_submit, [](const Sentence& s) {
+         const std::string_view op = s.name("op");
+         if (op == "zero_read")
+             return "libuv posts a zero-byte WSARecv on " + s.conn() +
+                    ": Windows will report when data arrives, without holding a buffer until then.";
+         if (op == "read") return "libuv posts a WSARecv for up to " + s.bytes("bytes") + " on " + s.conn() + ".";
+         if (op == "write")
+             return "libuv starts an overlapped WSASend of " + s.bytes("bytes") + " on " + s.conn() +
+                    ": Windows will report when it is done.";
+         return "libuv posts an AcceptEx on listener " + s.plain("listener") +
+                ", so Windows can hand over the next connection as a completion.";
+     }},
+    {Kind::notifier_complete, [](const Sentence& s) {
+         const std::string_view op = s.name("op");
+         const std::string head = "GetQueuedCompletionStatusEx returned a completion: ";
+         if (op == "zero_read")
+             return head + "the zero-byte read on " + s.conn() + " finished, so data is waiting to be read.";
+         if (op == "read") return head + "the WSARecv on " + s.conn() + " transferred " + s.bytes("bytes") + ".";
+         if (op == "write")
+             return head + "the WSASend on " + s.conn() + " finished: the kernel has taken " + s.bytes("bytes") + ".";
+         return head + "AcceptEx on listener " + s.plain("listener") + " accepted " + s.conn() + ".";
+     }},
+    {Kind::loop_iteration, [](const Sentence& s) {
+         return "The event loop starts iteration " + s.number("n") + " and updates its idea of \"now\".";
+     }},
+    {Kind::loop_phase, [](const Sentence& s) {
+         return "The loop enters the " + std::string(s.name("phase")) + " phase (iteration " + s.number("iteration") +
+                "): " + phase_meaning(s.name("phase")) + ".";
+     }},
+    {Kind::loop_poll_timeout, [](const Sentence& s) {
+         const std::string_view reason = s.name("reason");
+         if (reason == "immediates_pending")
+             return std::string("setImmediate callbacks are waiting, so the poll phase must not block (timeout 0).");
+         if (reason == "pending_callbacks")
+             return std::string("Callbacks or closing handles are waiting, so the poll phase must not block (timeout 0).");
+         if (reason == "timer_due")
+             return "The nearest timer is due in " + s.nanos("timeout") + ", so the poll phase may block at most that long.";
+         if (reason == "no_timers")
+             return std::string("No timers are set, so the poll phase may block until I/O arrives (no timeout).");
+         return std::string("No active handles are left: the loop is about to stop.");
+     }},
+    {Kind::loop_accept, [](const Sentence& s) {
+         return "libuv calls accept() and takes " + s.conn() + " from the accept queue of listener " +
+                s.plain("listener") + " (" + s.number("len") + " of " + with_commas(s.count("backlog") + 1) +
+                " still waiting).";
+     }},
+    {Kind::loop_read, [](const Sentence& s) {
+         if (s.flag("eagain"))
+             return "libuv calls read() on " + s.conn() + ", but nothing is there (EAGAIN): it goes back to waiting.";
+         if (s.flag("eof")) return "read() returns 0 on " + s.conn() + ": the peer sent FIN, so the stream has ended.";
+         return "libuv reads " + s.bytes("bytes") + " from the receive buffer of " + s.conn() +
+                " into its 64 KiB buffer; " + s.bytes("left") + " stay in the kernel.";
+     }},
+    {Kind::loop_write, [](const Sentence& s) {
+         if (s.flag("eagain"))
+             return "libuv tries to write " + s.bytes("bytes") + " on " + s.conn() +
+                    ", but the send buffer is full (EAGAIN): it waits until the socket is writable.";
+         if (s.count("accepted") < s.count("bytes"))
+             return "libuv writes " + s.bytes("bytes") + " on " + s.conn() + ", but the kernel's send buffer takes only " +
+                    s.bytes("accepted") + "; the rest stays in user space.";
+         return "libuv writes " + s.bytes("bytes") + " into the kernel's send buffer for " + s.conn() + ".";
+     }},
+    {Kind::loop_async_wakeup, [](const Sentence& s) {
+         return std::string("A thread-pool worker wakes the loop through its async handle") +
+                (s.os() == "linux" ? " (an eventfd)" : "") + ", so the poll phase returns.";
+     }},
+    {Kind::loop_exit, [](const Sentence&) {
+         return std::string("The loop has no active handles left, so uv_run() returns and the process can exit.");
+     }},
+    {Kind::js_listening, [](const Sentence& s) {
+         return "server.listen() is done: the 'listening' callback runs." + callback_time(s);
+     }},
+    {Kind::js_connection, [](const Sentence& s) {
+         return "net.Server emits 'connection': your callback gets a new net.Socket for " + s.conn() + "." +
+                callback_time(s);
+     }},
+    {Kind::js_data, [](const Sentence& s) {
+         return "The socket of " + s.conn() + " emits 'data' with a chunk of " + s.bytes("bytes") + "." + callback_time(s);
+     }},
+    {Kind::js_end, [](const Sentence& s) {
+         return "The socket of " + s.conn() + " emits 'end': " + s.peer() + " has finished sending." + callback_time(s);
+     }},
+    {Kind::js_close, [](const Sentence& s) {
+         return "The socket of " + s.conn() + " emits 'close'" +
+                (s.flag("had_error") ? ": it closed because of an error." : ": it is fully closed.") + callback_time(s);
+     }},
+    {Kind::js_error, [](const Sentence& s) {
+         return "The socket of " + s.conn() + " emits 'error' with " + error_meaning(s.name("code")) + "." +
+                callback_time(s);
+     }},
+    {Kind::js_drain, [](const Sentence& s) {
+         return "The socket of " + s.conn() + " emits 'drain': its user-space buffer has emptied, so it is time to write again." +
+                callback_time(s);
+     }},
+    {Kind::js_timer, [](const Sentence& s) {
+         const std::string when = s.arg("late") <= 0 ? "right on time"
+                                                     : s.nanos("late") + " after its due time (that delay is event-loop lag)";
+         return "A timer callback runs " + when + "." + callback_time(s);
+     }},
+    {Kind::js_immediate, [](const Sentence& s) {
+         return "A setImmediate callback runs in the check phase." + callback_time(s);
+     }},
+    {Kind::js_next_tick, [](const Sentence& s) {
+         return "A process.nextTick callback runs, right after the callback that queued it." + callback_time(s);
+     }},
+    {Kind::js_microtask, [](const Sentence& s) {
+         return "A promise microtask runs, now that the nextTick queue is empty." + callback_time(s);
+     }},
+    {Kind::js_pool_done, [](const Sentence& s) {
+         return "The JavaScript callback of thread-pool job " + s.plain("job") + " runs on the main thread." +
+                callback_time(s);
+     }},
+    {Kind::js_write, [](const Sentence& s) {
+         const std::string head = "JavaScript called socket.write() with " + s.bytes("bytes") + "; ";
+         if (!s.flag("returned")) return head + user_space(s) + ", so write() returned false: wait for 'drain'.";
+         if (s.count("writable_length") == 0)
+             return head + "libuv handed it all to the kernel at once, so write() returned true: keep writing.";
+         return head + user_space(s) + ", so write() returned true: keep writing.";
+     }},
+    {Kind::js_end_call, [](const Sentence& s) {
+         return "JavaScript called socket.end() on " + s.conn() + ": a FIN will follow once the " +
+                s.bytes("writable_length") + " still in user space are written.";
+     }},
+    {Kind::js_destroy, [](const Sentence& s) {
+         return "JavaScript called socket.destroy() on " + s.conn() + ": it closes at once and buffered bytes are dropped.";
+     }},
+    {Kind::js_pause, [](const Sentence& s) {
+         return "JavaScript called socket.pause(): libuv stops reading " + s.conn() +
+                ", so new data piles up in the kernel's receive buffer.";
+     }},
+    {Kind::js_resume, [](const Sentence& s) {
+         return "JavaScript called socket.resume(): libuv reads " + s.conn() + " again.";
+     }},
+    {Kind::js_queues, [](const Sentence& s) {
+         return "JavaScript callbacks waiting now: " + plural(s.count("next_tick"), "nextTick", "nextTicks") + ", " +
+                plural(s.count("microtasks"), "microtask", "microtasks") + ", " +
+                plural(s.count("immediates"), "immediate", "immediates") + " and " +
+                plural(s.count("timers"), "active timer", "active timers") + ".";
+     }},
+    {Kind::pool_submit, [](const Sentence& s) {
+         return "Job " + s.plain("job") + " is queued for the libuv thread pool; it needs " + s.nanos("work") +
+                " of work (" + plural(s.count("queued"), "job waits", "jobs wait") + " for a free worker).";
+     }},
+    {Kind::pool_start, [](const Sentence& s) {
+         return "Worker " + s.plain("worker") + " of the thread pool picks up job " + s.plain("job") + " (" +
+                plural(s.count("queued"), "job", "jobs") + " still waiting).";
+     }},
+    {Kind::pool_done, [](const Sentence& s) {
+         return "Worker " + s.plain("worker") + " finishes job " + s.plain("job") +
+                " and signals the loop, which will run its JavaScript callback.";
+     }},
+};
+
+constexpr bool rows_follow_enum_order() {
+    for (std::size_t i = 0; i < std::size(rows); ++i)
+        if (static_cast<std::size_t>(rows[i].kind) != i) return false;
+    return true;
+}
+static_assert(std::size(rows) == kind_count, "the catalogue needs exactly one sentence per Kind");
+static_assert(rows_follow_enum_order(), "catalogue rows must follow the order of enum Kind");
+
+}  // namespace
+
+std::string explain(const Trace& trace, std::size_t index) {
+    if (index >= trace.size()) return {};
+    const Event& e = trace[index];
+    return rows[static_cast<std::size_t>(e.kind)].explain(Sentence(trace, e));
+}
+
+}  // namespace loopscope::trace

@@ -1,0 +1,320 @@
+// The loopscope command line: list, run, step, check (docs/cli.md).
+//
+// Every command reports problems as "file:line:col: message" on the error
+// stream and returns an exit code (0 ok, 1 runtime failure, 2 bad usage or
+// bad input); nothing below run_cli() is allowed to end the process.
+#include "ui/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <variant>
+
+#include "sim/lessons.hpp"
+#include "sim/scenario_loader.hpp"
+#include "sim/simulate.hpp"
+#include "trace/explain.hpp"
+#include "trace/jsonl.hpp"
+#include "trace/summary.hpp"
+#include "ui/progress.hpp"
+#include "ui/stepper.hpp"
+#include "ui/terminal.hpp"
+
+namespace loopscope::ui {
+
+namespace {
+
+// A command's failure: the message for the error stream and the exit code.
+struct Failure {
+    int code = exit_bad_input;
+    std::string message;
+};
+
+// What a command line argument names: a built-in lesson, a scenario file or
+// a trace file.
+struct Target {
+    enum class Type { lesson, scenario, trace } type = Type::lesson;
+    const sim::Lesson* lesson = nullptr;
+    std::string path;
+};
+
+std::string lesson_ids() {
+    std::string ids;
+    for (const sim::Lesson& lesson : sim::builtin_lessons()) ids += (ids.empty() ? "" : ", ") + std::string(lesson.id);
+    return ids;
+}
+
+// A trace is a .jsonl file, or any file whose first line says it is one.
+bool looks_like_trace(const std::string& path) {
+    if (path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0) return true;
+    std::ifstream in(path, std::ios::binary);
+    std::string first_line;
+    std::getline(in, first_line);
+    return first_line.find("\"format\":\"loopscope-trace\"") != std::string::npos ||
+           first_line.find("\"format\": \"loopscope-trace\"") != std::string::npos;
+}
+
+std::variant<Target, Failure> resolve_target(const std::string& name) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(name, ec))
+        return Target{looks_like_trace(name) ? Target::Type::trace : Target::Type::scenario, nullptr, name};
+    if (const sim::Lesson* lesson = sim::find_lesson(name)) return Target{Target::Type::lesson, lesson, name};
+    return Failure{exit_bad_input, "\"" + name + "\" is neither a built-in lesson nor a file; the lessons are: " +
+                                       lesson_ids()};
+}
+
+std::variant<sim::Scenario, Failure> load_target_scenario(const Target& target,
+                                                          const std::vector<std::string>& overrides) {
+    auto loaded = target.type == Target::Type::lesson ? sim::load_lesson(*target.lesson, overrides)
+                                                      : sim::load_scenario_file(target.path, overrides);
+    if (auto* error = std::get_if<sim::ScenarioError>(&loaded)) return Failure{exit_bad_input, error->text()};
+    return std::get<sim::Scenario>(std::move(loaded));
+}
+
+// Simulates with a progress line on the error stream once the run has
+// taken more than a second of wall time.
+trace::Trace simulate_with_progress(const sim::Scenario& scenario, std::ostream& err) {
+    ProgressLine progress(err, "simulating " + scenario.id);
+    sim::RunOptions options;
+    options.progress = [&](trace::Nanos now, trace::Nanos stop) { progress.update(now, stop); };
+    trace::Trace trace = sim::simulate(scenario, options);
+    progress.finish();
+    return trace;
+}
+
+// The lesson text a trace carries in its header's scenario, if any.
+std::string lesson_text_of(const trace::Trace& trace) {
+    const auto scenario = nlohmann::json::parse(trace.header.scenario_json, nullptr, false);
+    if (scenario.is_object() && scenario.contains("lesson") && scenario["lesson"].is_string())
+        return scenario["lesson"].get<std::string>();
+    return {};
+}
+
+// ---- The commands. ----
+
+int command_list(std::ostream& out) {
+    for (const sim::Lesson& lesson : sim::builtin_lessons()) {
+        auto loaded = sim::load_lesson(lesson);
+        const auto* scenario = std::get_if<sim::Scenario>(&loaded);
+        out << lesson.id << "\t" << (scenario ? scenario->title : std::string("(does not load)")) << "\n";
+    }
+    return exit_ok;
+}
+
+struct RunArgs {
+    std::string target;
+    std::string output;
+    bool summary = false;
+    std::vector<std::string> overrides;
+};
+
+int command_run(const RunArgs& args, std::ostream& out, std::ostream& err) {
+    auto resolved = resolve_target(args.target);
+    if (auto* failure = std::get_if<Failure>(&resolved)) {
+        err << "loopscope run: " << failure->message << "\n";
+        return failure->code;
+    }
+    const Target& target = std::get<Target>(resolved);
+    if (target.type == Target::Type::trace) {
+        err << "loopscope run: " << target.path
+            << " is a trace; run takes a lesson or a scenario (use loopscope step or check on traces)\n";
+        return exit_bad_input;
+    }
+    auto scenario = load_target_scenario(target, args.overrides);
+    if (auto* failure = std::get_if<Failure>(&scenario)) {
+        err << failure->message << "\n";
+        return failure->code;
+    }
+    const sim::Scenario& s = std::get<sim::Scenario>(scenario);
+    const trace::Trace trace = simulate_with_progress(s, err);
+    if (!args.output.empty()) {
+        try {
+            trace::write_trace_file(args.output, trace);
+        } catch (const std::exception& e) {
+            err << "loopscope run: " << e.what() << "\n";
+            return exit_failure;
+        }
+    }
+    if (args.summary) {
+        out << trace::to_json(trace::summarize(trace)) << "\n";
+        return exit_ok;
+    }
+    const trace::Nanos span = trace.empty() ? 0 : trace[trace.size() - 1].time - trace[0].time;
+    out << s.id << ": " << trace.size() << " events over " << trace::format_nanos(span) << " of simulated time; ";
+    if (args.output.empty()) out << "use -o FILE to save the trace, ";
+    else out << "trace written to " << args.output << "; ";
+    out << "loopscope step " << args.target << " to walk through it\n";
+    return exit_ok;
+}
+
+struct StepArgs {
+    std::string target;
+    bool all = false;
+    std::vector<std::string> overrides;
+};
+
+int command_step(const StepArgs& args, bool interactive, std::ostream& out, std::ostream& err) {
+    auto resolved = resolve_target(args.target);
+    if (auto* failure = std::get_if<Failure>(&resolved)) {
+        err << "loopscope step: " << failure->message << "\n";
+        return failure->code;
+    }
+    const Target& target = std::get<Target>(resolved);
+    StepperOptions options;
+    options.all = args.all;
+    trace::Trace trace;
+    if (target.type == Target::Type::trace) {
+        if (!args.overrides.empty()) {
+            err << "loopscope step: --set changes a scenario, but " << target.path << " is a recorded trace\n";
+            return exit_bad_input;
+        }
+        auto loaded = trace::read_trace_file(target.path);
+        if (auto* error = std::get_if<trace::LoadError>(&loaded)) {
+            err << error->text() << "\n";
+            return exit_bad_input;
+        }
+        trace = std::get<trace::Trace>(std::move(loaded));
+        if (trace.truncated) err << "warning: " << target.path << ": " << trace.truncation_note << "\n";
+        options.title = trace.header.scenario_title;
+        options.lesson = lesson_text_of(trace);
+    } else {
+        auto scenario = load_target_scenario(target, args.overrides);
+        if (auto* failure = std::get_if<Failure>(&scenario)) {
+            err << failure->message << "\n";
+            return failure->code;
+        }
+        const sim::Scenario& s = std::get<sim::Scenario>(scenario);
+        options.title = s.title;
+        options.lesson = s.lesson;
+        trace = simulate_with_progress(s, err);
+    }
+    return run_stepper(trace, options, interactive, out);
+}
+
+std::string plural(std::size_t n, const std::string& word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+int command_check(const std::string& path, std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        // A built-in lesson can be checked by id too.
+        if (const sim::Lesson* lesson = sim::find_lesson(path)) {
+            auto loaded = sim::load_lesson(*lesson);
+            if (auto* error = std::get_if<sim::ScenarioError>(&loaded)) {
+                err << error->text() << "\n";
+                return exit_bad_input;
+            }
+            const auto& s = std::get<sim::Scenario>(loaded);
+            out << lesson->file_name << ": scenario " << s.id << " OK (" << plural(s.clients.count, "client") << ", "
+                << sim::os_name(s.os) << ")\n";
+            return exit_ok;
+        }
+        err << path << ": cannot open the file (no such file or built-in lesson)\n";
+        return exit_bad_input;
+    }
+    if (looks_like_trace(path)) {
+        auto loaded = trace::read_trace_file(path);
+        if (auto* error = std::get_if<trace::LoadError>(&loaded)) {
+            err << error->text() << "\n";
+            return exit_bad_input;
+        }
+        const trace::Trace& trace = std::get<trace::Trace>(loaded);
+        const trace::Nanos span = trace.empty() ? 0 : trace[trace.size() - 1].time - trace[0].time;
+        out << path << ": trace OK, " << plural(trace.size(), "event") << ", "
+            << plural(trace::summarize(trace).connections, "connection") << ", " << trace::format_nanos(span);
+        if (trace.truncated) out << " (warning: truncated: " << trace.truncation_note << ")";
+        out << "\n";
+        if (trace.truncated) err << "warning: " << path << ": " << trace.truncation_note << "\n";
+        return exit_ok;
+    }
+    auto loaded = sim::load_scenario_file(path);
+    if (auto* error = std::get_if<sim::ScenarioError>(&loaded)) {
+        err << error->text() << "\n";
+        return exit_bad_input;
+    }
+    const auto& s = std::get<sim::Scenario>(loaded);
+    out << path << ": scenario " << s.id << " OK (" << plural(s.clients.count, "client") << ", "
+        << sim::os_name(s.os) << ")\n";
+    return exit_ok;
+}
+
+// What `loopscope` does with no command. For now the terminal stepper on the
+// default lesson; issue 3 opens the viewer here instead.
+int command_default(bool interactive, std::ostream& out, std::ostream& err) {
+    StepArgs args;
+    args.target = std::string(sim::default_lesson_id);
+    return command_step(args, interactive, out, err);
+}
+
+int run_commands(const std::vector<std::string>& args, bool interactive, std::ostream& out, std::ostream& err) {
+    CLI::App app{"loopscope: watch Node.js serve network connections, step by step.", "loopscope"};
+    app.require_subcommand(0, 1);
+    app.set_version_flag("--version", "loopscope 0.1.0");
+
+    app.add_subcommand("list", "List the built-in lessons: <id><TAB><title>, in chapter order.");
+
+    RunArgs run_args;
+    CLI::App* run = app.add_subcommand("run", "Simulate a lesson or scenario file; optionally save the trace.");
+    run->add_option("target", run_args.target, "A built-in lesson id or a scenario .json file")->required();
+    run->add_option("-o,--output", run_args.output, "Write the trace to this file (JSON Lines)");
+    run->add_flag("--summary", run_args.summary, "Print a summary of the trace as one JSON object");
+    run->add_option("--set", run_args.overrides, "Override a scenario field: key=value, e.g. clients.count=100")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
+    StepArgs step_args;
+    CLI::App* step = app.add_subcommand("step", "Walk through a lesson, scenario or trace one event at a time.");
+    step->add_option("target", step_args.target, "A built-in lesson id, a scenario .json or a trace .jsonl")
+        ->required();
+    step->add_flag("--all", step_args.all, "Print every step without waiting for keys");
+    step->add_option("--set", step_args.overrides, "Override a scenario field: key=value")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
+    std::string check_path;
+    CLI::App* check = app.add_subcommand("check", "Validate a scenario (.json) or a trace (.jsonl).");
+    check->add_option("file", check_path, "The file to check")->required();
+
+    try {
+        // CLI11 takes a vector of arguments in reverse order.
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e, out, err);
+        return code == 0 ? exit_ok : exit_bad_input;
+    }
+
+    if (app.got_subcommand("list")) return command_list(out);
+    if (app.got_subcommand("run")) return command_run(run_args, out, err);
+    if (app.got_subcommand("step")) return command_step(step_args, interactive, out, err);
+    if (app.got_subcommand("check")) return command_check(check_path, out, err);
+    return command_default(interactive, out, err);
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
+    // Only the real standard input can be a terminal worth waiting on.
+    const bool interactive = &in == &std::cin && is_interactive_terminal();
+    try {
+        return run_commands(args, interactive, out, err);
+    } catch (const std::exception& e) {
+        err << "loopscope: " << e.what() << "\n";
+        return exit_failure;
+    } catch (...) {
+        err << "loopscope: unexpected error\n";
+        return exit_failure;
+    }
+}
+
+int run_cli(int argc, char** argv) {
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+    return run_cli(args, std::cin, std::cout, std::cerr);
+}
+
+}  // namespace loopscope::ui
