@@ -165,3 +165,17 @@ TEST_CASE("each loop iteration walks the libuv phases in order", "[sim][loop]") 
     REQUIRE(phases >= 14);
     REQUIRE(test::count(t, Kind::loop_iteration) >= 2);
 }
+
+TEST_CASE("a socket that already sent its FIN closes when the peer's FIN arrives", "[sim][node][regression]") {
+    // Regression: the payload server ends first; when the slow reader's FIN
+    // came, Node read EOF but never closed the socket, and level-triggered
+    // epoll kept reporting it readable: the loop spun without blocking.
+    const auto t = test::run(backpressure_scenario());
+    REQUIRE(test::count(t, Kind::js_end) == 1);
+    REQUIRE(test::count(t, Kind::js_close) == 1);
+    REQUIRE(test::count(t, Kind::loop_iteration) < 1000);
+    // After the close, the loop blocks with nothing left to watch but the listener.
+    const auto waits = test::find_all(t, Kind::notifier_wait);
+    REQUIRE(test::field(t, waits.back(), "timeout") == -1);
+    REQUIRE(test::field(t, waits.back(), "watched") == 1);
+}
