@@ -195,15 +195,17 @@ Nanos NodeRuntime::task_flush(Nanos now, const Task& task) {
         const Endpoint& e = tcp_.end(task.conn, Side::server);
         const std::uint64_t room = tcp_.send_free(e);
         const std::uint64_t take = std::min<std::uint64_t>(room, chunk.rest.size());
+        const bool completes = take == chunk.rest.size();
+        const std::uint64_t length_after = s.writable_length - (completes ? chunk.length : 0);
         cause = recorder_.emit(now, Kind::loop_write, server_host, task.conn, cause,
                                {static_cast<std::int64_t>(chunk.rest.size()), static_cast<std::int64_t>(take),
-                                take == 0 ? 1 : 0});
+                                take == 0 ? 1 : 0, static_cast<std::int64_t>(length_after)});
         cost += syscall_ns;
         if (take == 0) break;
         tcp_.write(now, task.conn, Side::server, std::string_view(chunk.rest).substr(0, take), cause);
         chunk.rest.erase(0, take);
-        if (!chunk.rest.empty()) break;
-        s.writable_length -= chunk.length;
+        s.writable_length = length_after;
+        if (!completes) break;
         s.queue.erase(s.queue.begin());
     }
     after_flush(now, task.conn, cause);
@@ -268,17 +270,18 @@ bool NodeRuntime::write(std::int32_t conn, std::string bytes) {
     const std::uint64_t length_after = s.writable_length + (all_in_kernel ? 0 : bytes.size());
     const bool returned = length_after < hwm;
     if (!returned) s.need_drain = true;
-    const auto js = recorder_.emit(now, Kind::js_write, server_host, conn, current_event_,
-                                   {static_cast<std::int64_t>(bytes.size()), returned ? 1 : 0,
-                                    static_cast<std::int64_t>(length_after), static_cast<std::int64_t>(hwm)});
-    std::uint32_t cause = js;
+    // Inside write(), libuv tries the kernel first; write() returns after.
+    std::uint32_t cause = current_event_;
     if (try_kernel) {
-        cause = recorder_.emit(now, Kind::loop_write, server_host, conn, js,
+        cause = recorder_.emit(now, Kind::loop_write, server_host, conn, current_event_,
                                {static_cast<std::int64_t>(bytes.size()), static_cast<std::int64_t>(accepted),
-                                accepted == 0 ? 1 : 0});
+                                accepted == 0 ? 1 : 0, static_cast<std::int64_t>(length_after)});
         if (accepted > 0) tcp_.write(now, conn, Side::server, std::string_view(bytes).substr(0, accepted), cause);
         extra_cpu_ += syscall_ns;
     }
+    cause = recorder_.emit(now, Kind::js_write, server_host, conn, cause,
+                           {static_cast<std::int64_t>(bytes.size()), returned ? 1 : 0,
+                            static_cast<std::int64_t>(length_after), static_cast<std::int64_t>(hwm)});
     s.writable_length = length_after;
     if (!all_in_kernel) {
         std::string rest = bytes.substr(static_cast<std::size_t>(accepted));

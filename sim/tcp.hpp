@@ -74,6 +74,7 @@ struct Endpoint {
     std::uint32_t retransmits = 0;
     std::uint64_t rtt_offset = 0;  // sample: when this offset is acked...
     Nanos rtt_sent_at = -1;        // ...it was first sent at this time
+    Nanos syn_sent_at = 0;
     Nanos timer_deadline[tcp_timer_count] = {0, 0, 0};
     std::uint64_t timer_generation[tcp_timer_count] = {0, 0, 0};
 

@@ -46,6 +46,12 @@ void Tcp::arrive(Nanos now, std::uint32_t slot) {
             if ((s.flags & trace::tcp_syn) && (s.flags & trace::tcp_ack)) {
                 e.peer_window = s.window;
                 disarm(e, TcpTimer::retransmit);
+                if (e.retransmits == 0) {
+                    // The handshake is the first RTT sample (not when the SYN was re-sent).
+                    e.rtt_sent_at = e.syn_sent_at;
+                    e.rtt_offset = 0;
+                    sample_rtt(now, e);
+                }
                 e.retransmits = 0;
                 const auto est = set_state(now, e, TcpState::established, cause);
                 send_ack(now, e, est);
@@ -138,6 +144,9 @@ void Tcp::handle_ack(Nanos now, Endpoint& e, const Segment& s, std::uint32_t cau
         if (e.snd_nxt < e.snd_una) e.snd_nxt = e.snd_una;
         e.retransmits = 0;
         sample_rtt(now, e);
+        // New data got through: forget the exponential backoff (Linux can
+        // do this because TCP timestamps give it a valid RTT sample).
+        if (e.srtt > 0) e.rto = std::clamp(e.srtt + 4 * e.rttvar, min_rto_ns, max_rto_ns);
         if (e.snd_nxt == e.snd_una) disarm(e, TcpTimer::retransmit);
         else arm(now, e, TcpTimer::retransmit, now + e.rto);
         last = record_send_buffer(now, e, cause);

@@ -35,6 +35,7 @@ std::int32_t Tcp::connect(Nanos now, std::uint32_t port, std::uint64_t send_capa
         e.rto = initial_rto_ns;
     }
     Endpoint& e = c.client;
+    e.syn_sent_at = now;
     const auto state = set_state(now, e, TcpState::syn_sent, cause);
     send_segment(now, e, trace::tcp_syn, 0, {}, false, state);
     arm(now, e, TcpTimer::retransmit, now + e.rto);

@@ -255,8 +255,11 @@ constexpr Row rows[] = {
                 s.number("max") + "): each waits for the client's final ACK.";
      }},
     {Kind::kernel_accept_queue, [](const Sentence& s) {
-         return "The kernel finished the 3-way handshake and put " + s.conn() + " in the accept queue (" +
-                s.number("len") + " of " + with_commas(s.count("backlog") + 1) + ").";
+         const std::string queued = "The kernel finished the 3-way handshake and put " + s.conn() +
+                                    " in the accept queue (" + s.number("len") + " of " +
+                                    with_commas(s.count("backlog") + 1) + ")";
+         if (s.os() == "windows") return queued + "; the AcceptEx that libuv posted takes it from there at once.";
+         return queued + ".";
      }},
     {Kind::kernel_ack_dropped, [](const Sentence& s) {
          return "The accept queue of listener " + s.plain("listener") + " is full (" + s.number("len") + " of " +
@@ -326,6 +329,9 @@ constexpr Row rows[] = {
              }
              case NotifierApi::kqueue:
                  if (op == "remove") return "libuv calls kevent() with EV_DELETE: kqueue stops watching " + s.socket() + ".";
+                if (interest == "none")
+                    return "libuv calls kevent() with EV_DELETE for its filters: kqueue stops reporting " + s.socket() +
+                           " (nothing to read or write for now).";
                  return "libuv calls kevent() with EV_ADD so that kqueue watches " + s.socket() + " for " +
                         interest_name(s.api(), interest) + ".";
              case NotifierApi::iocp:
@@ -414,6 +420,10 @@ constexpr Row rows[] = {
          return std::string("No active handles are left: the loop is about to stop.");
      }},
     {Kind::loop_accept, [](const Sentence& s) {
+         if (s.os() == "windows")
+             return "The AcceptEx that libuv posted has completed: " + s.conn() +
+                    " is already accepted, so libuv hands the new socket to Node and posts the next AcceptEx (" +
+                    s.number("len") + " connections still waiting in the accept queue).";
          return "libuv calls accept() and takes " + s.conn() + " from the accept queue of listener " +
                 s.plain("listener") + " (" + s.number("len") + " of " + with_commas(s.count("backlog") + 1) +
                 " still waiting).";

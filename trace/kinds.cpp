@@ -145,6 +145,7 @@ constexpr FieldSpec f_write[] = {
     {"bytes", F::bytes, "bytes libuv offered to the kernel"},
     {"accepted", F::bytes, "bytes the kernel's send buffer took"},
     {"eagain", F::flag, "the send buffer was full (EAGAIN)"},
+    {"writable_length", F::bytes, "socket.writableLength after this write (bytes still in user space)"},
 };
 constexpr FieldSpec f_dur[] = {
     {"dur", F::nanos, "CPU time the callback ran on the main thread"},

@@ -145,7 +145,11 @@ void apply(WorldState& state, const Trace& trace, const Event& e) {
             if (EndpointState* end = endpoint(state, trace, e)) end->bytes_read += level(a[0]);
             break;
         case Kind::loop_write:
-            if (EndpointState* end = endpoint(state, trace, e)) end->bytes_written += level(a[1]);
+            if (EndpointState* end = endpoint(state, trace, e)) {
+                end->bytes_written += level(a[1]);
+                // Each chunk that reaches the kernel in full leaves user space.
+                end->writable_length = level(a[3]);
+            }
             break;
         case Kind::loop_exit: state.loop.exited = true; break;
         case Kind::js_write:
