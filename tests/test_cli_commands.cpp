@@ -309,3 +309,12 @@ TEST_CASE("the binary with no arguments and no terminal steps through the defaul
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(step_lines(output) == lesson_trace_size(sim::default_lesson_id));
 }
+
+TEST_CASE("a failed write to standard output is a runtime failure, not success", "[cli]") {
+    std::istringstream in;
+    std::ostringstream out;
+    std::ostringstream err;
+    out.setstate(std::ios::badbit);  // as when stdout is a full disk or a closed pipe
+    REQUIRE(ui::run_cli({"list"}, in, out, err) == ui::exit_failure);
+    REQUIRE(err.str().find("standard output") != std::string::npos);
+}

@@ -397,3 +397,27 @@ TEST_CASE("ids that are not the event's index survive a round trip, and causes f
     REQUIRE(loaded.id(2) == 42);
     REQUIRE(loaded[2].cause == 1);
 }
+
+TEST_CASE("write_trace_file writes into devices and pipes, and through links, without replacing them", "[trace][jsonl]") {
+    const fs::path dir = scratch_dir("special");
+    const Trace t = test::every_kind_trace();
+    // /dev/null stays a character device.
+    write_trace_file("/dev/null", t);
+    REQUIRE(fs::is_character_file("/dev/null"));
+    // A symbolic link stays a link; its target receives the trace.
+    const fs::path target = dir / "target.jsonl";
+    const fs::path link = dir / "link.jsonl";
+    std::ofstream(target) << "old";
+    fs::create_symlink(target, link);
+    write_trace_file(link.string(), t);
+    REQUIRE(fs::is_symlink(link));
+    REQUIRE(std::holds_alternative<Trace>(read_trace_file(target.string())));
+    // A directory is refused with a message naming it.
+    try {
+        write_trace_file(dir.string(), t);
+        FAIL("writing over a directory must throw");
+    } catch (const std::runtime_error& e) {
+        REQUIRE(std::string(e.what()).find("directory") != std::string::npos);
+    }
+    fs::remove_all(dir);
+}

@@ -301,7 +301,15 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
     // Only the real standard input can be a terminal worth waiting on.
     const bool interactive = &in == &std::cin && is_interactive_terminal();
     try {
-        return run_commands(args, interactive, out, err);
+        const int code = run_commands(args, interactive, out, err);
+        // A full disk or a closed pipe on standard output is a failure too,
+        // not a silent success.
+        out.flush();
+        if (!out && code == exit_ok) {
+            err << "loopscope: cannot write to standard output\n";
+            return exit_failure;
+        }
+        return code;
     } catch (const std::exception& e) {
         err << "loopscope: " << e.what() << "\n";
         return exit_failure;

@@ -1,6 +1,7 @@
 #include "ui/terminal.hpp"
 
 #include <csignal>
+#include <iterator>
 #include <termios.h>
 #include <unistd.h>
 
@@ -13,7 +14,10 @@ namespace {
 // in the stepper; it is only written while a RawTerminal is alive.
 struct termios saved_settings;
 volatile std::sig_atomic_t settings_saved = 0;
-struct sigaction previous_sigint;
+// The signals that end the process while the terminal is raw: Ctrl-C, kill,
+// and the terminal going away. Each restores the terminal, then dies as usual.
+constexpr int restoring_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+struct sigaction previous_actions[std::size(restoring_signals)];
 
 extern "C" void restore_on_sigint(int signal_number) {
     if (settings_saved) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_settings);
@@ -31,7 +35,8 @@ RawTerminal::RawTerminal() {
     struct sigaction action {};
     action.sa_handler = restore_on_sigint;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_sigint);
+    for (std::size_t i = 0; i < std::size(restoring_signals); ++i)
+        sigaction(restoring_signals[i], &action, &previous_actions[i]);
 
     struct termios raw = saved_settings;
     // No echo, no line editing, and Ctrl-C as a plain byte so quitting goes
@@ -47,7 +52,8 @@ RawTerminal::RawTerminal() {
 RawTerminal::~RawTerminal() {
     if (!settings_saved) return;
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_settings);
-    sigaction(SIGINT, &previous_sigint, nullptr);
+    for (std::size_t i = 0; i < std::size(restoring_signals); ++i)
+        sigaction(restoring_signals[i], &previous_actions[i], nullptr);
     settings_saved = 0;
 }
 
