@@ -219,24 +219,46 @@ Json field_value(const FieldRef& ref) {
 
 // ---- Parsing. ----
 
-// Reports the first syntax error with its byte position; builds nothing.
+// Reports the first syntax error with its byte position, or the first key
+// that appears twice in one object (nlohmann's DOM would silently keep the
+// last one, so a teacher's edit could vanish); builds nothing.
 class SyntaxCheck final : public nlohmann::json_sax<Json> {
 public:
     std::size_t error_offset = 0;
     std::string error_message;
+    bool duplicate = false;
+    JsonPath duplicate_path;
 
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t&) override { return true; }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override { return true; }
-    bool key(string_t&) override { return true; }
-    bool end_object() override { return true; }
-    bool start_array(std::size_t) override { return true; }
-    bool end_array() override { return true; }
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t&) override { return value(); }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override {
+        value();
+        frames_.push_back(Frame{true, {}, 0});
+        path_.emplace_back(std::string{});
+        return true;
+    }
+    bool key(string_t& name) override {
+        path_.back() = name;
+        if (!frames_.back().keys.insert(name).second) {
+            duplicate = true;
+            duplicate_path = path_;
+            return false;
+        }
+        return true;
+    }
+    bool end_object() override { return leave(); }
+    bool start_array(std::size_t) override {
+        value();
+        frames_.push_back(Frame{false, {}, 0});
+        path_.emplace_back(std::size_t{0});
+        return true;
+    }
+    bool end_array() override { return leave(); }
     bool parse_error(std::size_t position, const std::string& last_token,
                      const nlohmann::detail::exception& ex) override {
         // nlohmann counts the characters read; the token that overflowed
@@ -252,7 +274,41 @@ public:
         error_message = overflow ? "number too large: " + what : "invalid JSON: " + what;
         return false;
     }
+
+private:
+    struct Frame {
+        bool object;
+        std::set<std::string> keys;
+        std::size_t next_index;
+    };
+    // An array element's path step is its index, known when it starts.
+    bool value() {
+        if (!frames_.empty() && !frames_.back().object) path_.back() = frames_.back().next_index++;
+        return true;
+    }
+    bool leave() {
+        frames_.pop_back();
+        path_.pop_back();
+        return true;
+    }
+    std::vector<Frame> frames_;
+    JsonPath path_;
 };
+
+std::string dotted(const JsonPath& path) {
+    std::string out;
+    for (const JsonPathStep& step : path) {
+        if (const auto* name = std::get_if<std::string>(&step)) {
+            if (!out.empty()) out += '.';
+            out += *name;
+        } else {
+            out += '[';
+            out += std::to_string(std::get<std::size_t>(step));
+            out += ']';
+        }
+    }
+    return out;
+}
 
 // The offset of the first bracket nested deeper than the limit, if any.
 std::optional<std::size_t> find_too_deep(std::string_view text) {
@@ -493,7 +549,12 @@ std::variant<Scenario, ScenarioError> load_scenario_text(std::string_view text, 
     if (const auto deep = find_too_deep(text))
         return fail(*deep, "nested more than " + std::to_string(max_scenario_depth) + " levels deep");
     SyntaxCheck check;
-    if (!Json::sax_parse(text, &check)) return fail(check.error_offset, check.error_message);
+    if (!Json::sax_parse(text, &check)) {
+        if (check.duplicate)
+            return fail(locate_json(text, check.duplicate_path).key_offset,
+                        "field \"" + dotted(check.duplicate_path) + "\" appears twice; keep one of them");
+        return fail(check.error_offset, check.error_message);
+    }
 
     Json root;
     try {

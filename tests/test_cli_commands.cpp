@@ -185,6 +185,7 @@ TEST_CASE("bad scenarios are located exactly", "[cli][bad]") {
         {"missing-title.json", "1:1: missing required field \"title\""},
         {"loss-out-of-range.json", "4:23: field \"network.loss\": expected a number from 0 to 1"},
         {"missing-comma.json", "5:6: invalid JSON"},
+        {"duplicate-key.json", "5:3: field \"clients\" appears twice"},
     }));
     const std::string path = bad_dir + c.file;
     const CliResult r = cli({"check", path});
