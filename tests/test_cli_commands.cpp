@@ -319,3 +319,11 @@ TEST_CASE("a failed write to standard output is a runtime failure, not success",
     REQUIRE(ui::run_cli({"list"}, in, out, err) == ui::exit_failure);
     REQUIRE(err.str().find("standard output") != std::string::npos);
 }
+
+TEST_CASE("run says so when the trace is cut short by stop_ns", "[cli]") {
+    const CliResult cut = cli({"run", "chunks", "--set", "stop_ns=1500000"});
+    CHECK(cut.code == ui::exit_ok);
+    CHECK(cut.err.find("1 of 1 clients had not finished") != std::string::npos);
+    const CliResult whole = cli({"run", "chunks"});
+    CHECK(whole.err.find("had not finished") == std::string::npos);
+}

@@ -113,7 +113,7 @@ TEST_CASE("sentences name the host by its role", "[trace][explain]") {
     const std::initializer_list<std::int64_t> syn = {tcp_syn, 0, 0, 0, 65535, 50000, 0, 0};
     CHECK(explain_one(Kind::wire_segment, syn, 1) ==
           "The client sends a SYN segment (\"may I connect?\") on connection 3 (flags SYN, seq 0, window 65,535 "
-          "bytes); it reaches the server after 50 µs.");
+          "bytes); it reaches the server 50 µs later.");
     CHECK_THAT(explain_one(Kind::wire_segment, {tcp_syn | tcp_ack, 0, 1, 0, 65535, 50000, 1, 0}, 0),
                Catch::StartsWith("The server sends a SYN-ACK") && Catch::EndsWith("but the network loses it: it never arrives."));
     CHECK_THAT(explain_one(Kind::kernel_tcp_state, {static_cast<std::int64_t>(TcpState::established),

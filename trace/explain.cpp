@@ -243,7 +243,9 @@ constexpr Row rows[] = {
          if (flags & tcp_ack) text += ", ack " + s.number("ack");
          text += ", window " + s.bytes("win") + ")";
          if (s.flag("lost")) return text + ", but the network loses it: it never arrives.";
-         return text + "; it reaches " + s.peer() + " after " + s.nanos("dur") + ".";
+         // `dur` counts from being handed to the link, so it includes any
+         // wait behind earlier segments, not only the trip itself.
+         return text + "; it reaches " + s.peer() + " " + s.nanos("dur") + " later.";
      }},
     {Kind::kernel_tcp_state, [](const Sentence& s) {
          return "The TCP state of " + s.whose() + " end of " + s.conn() + " changes from " + std::string(s.name("prev")) +

@@ -38,7 +38,7 @@ constexpr FieldSpec f_segment[] = {
     {"ack", F::count, "acknowledgement number, relative (0 when ACK is not set)"},
     {"len", F::bytes, "payload bytes"},
     {"win", F::bytes, "receive window advertised by the sender"},
-    {"dur", F::nanos, "time from leaving the sender to reaching the receiver (serialisation + latency)"},
+    {"dur", F::nanos, "time from being handed to the link to reaching the receiver: waiting behind earlier segments, serialisation, latency"},
     {"lost", F::flag, "the network dropped this segment; it never arrives"},
     {"retransmit", F::flag, "this is a re-sent copy of an earlier segment"},
 };

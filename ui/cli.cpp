@@ -111,6 +111,20 @@ struct RunArgs {
     std::vector<std::string> overrides;
 };
 
+// A run that hits stop_ns with client programs still working is not an
+// error, but a teacher should know the trace is cut short.
+void warn_if_unfinished(const sim::Scenario& s, const trace::Trace& trace, std::ostream& err) {
+    std::size_t started = 0, finished = 0;
+    for (const trace::Event& e : trace.events()) {
+        started += e.kind == trace::Kind::client_connect ? 1 : 0;
+        finished += e.kind == trace::Kind::client_done ? 1 : 0;
+    }
+    if (finished >= started) return;
+    err << "note: " << (started - finished) << " of " << started
+        << " clients had not finished when the run stopped at stop_ns (" << trace::format_nanos(s.stop_ns)
+        << "); give it longer with --set stop_ns=...\n";
+}
+
 int command_run(const RunArgs& args, std::ostream& out, std::ostream& err) {
     auto resolved = resolve_target(args.target);
     if (auto* failure = std::get_if<Failure>(&resolved)) {
@@ -130,6 +144,7 @@ int command_run(const RunArgs& args, std::ostream& out, std::ostream& err) {
     }
     const sim::Scenario& s = std::get<sim::Scenario>(scenario);
     const trace::Trace trace = simulate_with_progress(s, err);
+    warn_if_unfinished(s, trace, err);
     if (!args.output.empty()) {
         try {
             trace::write_trace_file(args.output, trace);
@@ -146,7 +161,7 @@ int command_run(const RunArgs& args, std::ostream& out, std::ostream& err) {
     out << s.id << ": " << trace.size() << " events over " << trace::format_nanos(span) << " of simulated time; ";
     if (args.output.empty()) out << "use -o FILE to save the trace, ";
     else out << "trace written to " << args.output << "; ";
-    out << "loopscope step " << args.target << " to walk through it\n";
+    out << "loopscope step " << (args.output.empty() ? args.target : args.output) << " to walk through it\n";
     return exit_ok;
 }
 
@@ -190,6 +205,7 @@ int command_step(const StepArgs& args, bool interactive, std::ostream& out, std:
         options.title = s.title;
         options.lesson = s.lesson;
         trace = simulate_with_progress(s, err);
+        warn_if_unfinished(s, trace, err);
     }
     return run_stepper(trace, options, interactive, out);
 }
