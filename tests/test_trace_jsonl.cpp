@@ -217,6 +217,7 @@ TEST_CASE("every file in the corpus of broken traces gives a located error", "[t
         {"empty.jsonl",              "empty.jsonl:1:1: the file is empty"},
         {"not_json.jsonl",           "not_json.jsonl:1:1: header: invalid JSON"},
         {"binary_garbage.jsonl",     "binary_garbage.jsonl:1:1: header: invalid JSON"},
+        {"header_huge_exponent.jsonl", "header_huge_exponent.jsonl:1:1: header: number too large"},
         {"truncated_header.jsonl",   "truncated_header.jsonl:1:151: the header line is incomplete"},
         {"wrong_format.jsonl",       "wrong_format.jsonl:1:2: field \"format\": expected \"loopscope-trace\""},
         {"newer_version.jsonl",      "newer_version.jsonl:1:29: field \"version\": this trace uses format version 2, but this loopscope reads version 1"},

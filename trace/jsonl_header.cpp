@@ -55,6 +55,9 @@ public:
             if (e.byte > line_.size())
                 return LineError{line_.size() + 1, "the header line is incomplete: " + parser_message(e.what())};
             return LineError{std::max<std::size_t>(e.byte, 1), "header: " + parser_message(e.what())};
+        } catch (const json::exception& e) {
+            // A number too large for any integer or double (error 406).
+            return LineError{1, "header: number too large: " + parser_message(e.what())};
         }
         if (!doc.is_object())
             return LineError{1, "the first line must be the trace header, a JSON object"};
