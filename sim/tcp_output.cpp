@@ -36,9 +36,6 @@ std::uint64_t Tcp::wire_ack(const Endpoint& e) const { return 1 + e.rcv_nxt + (e
 
 std::uint32_t Tcp::send_segment(Nanos now, Endpoint& e, std::uint8_t flags, std::uint64_t seq,
                                 std::string_view payload, bool retransmit, std::uint32_t cause) {
-    Connection& c = connection(e.conn);
-    const Endpoint& peer = c.end(peer_of(e.side));
-    (void)peer;
     const bool has_ack = (flags & trace::tcp_ack) != 0;
     const std::uint64_t window = free_space(e);
     e.advertised_window = window;
