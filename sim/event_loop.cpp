@@ -56,20 +56,16 @@ void NodeRuntime::loop_step(Nanos now) {
     step_scheduled_ = false;
     if (blocked_ || exited_) return;
     Nanos cost = 0;
-    if (!next_ticks_.empty()) {
+    if (!next_ticks_.empty() || !microtasks_.empty()) {
         // After every callback Node empties process.nextTick's queue, then
         // the promise microtasks, before libuv moves on.
-        const Callback tick = next_ticks_.front();
-        next_ticks_.pop_front();
-        begin_callback(now, Kind::js_next_tick, trace::no_conn, tick.cause, {});
-        program_.on_tick(*this, tick.tag);
-        cost = end_callback();
-        record_queues(now);
-    } else if (!microtasks_.empty()) {
-        const Callback task = microtasks_.front();
-        microtasks_.pop_front();
-        begin_callback(now, Kind::js_microtask, trace::no_conn, task.cause, {});
-        program_.on_microtask(*this, task.tag);
+        const bool tick = !next_ticks_.empty();
+        auto& queue = tick ? next_ticks_ : microtasks_;
+        const Callback callback = queue.front();
+        queue.pop_front();
+        begin_callback(now, tick ? Kind::js_next_tick : Kind::js_microtask, trace::no_conn, callback.cause, {});
+        if (tick) program_.on_tick(*this, callback.tag);
+        else program_.on_microtask(*this, callback.tag);
         cost = end_callback();
         record_queues(now);
     } else if (!tasks_.empty()) {
