@@ -5,11 +5,17 @@
 //   2. The loaded trace: that trace written as JSONL and read back; memory
 //      per event in the loaded Trace, load speed (warm file cache) and file
 //      size per event.
+//   3. The viewer's timeline on a 1,000,000-event trace (tcp-echo with
+//      17,000 clients): time to load it from JSONL, to build the
+//      TimelineModel, and the CPU time of one frame (NewFrame to Render, no
+//      GPU) at full zoom-out and at a 1 ms window in the busiest part.
 //
 // Each timing is the best of a few runs, because the machine is shared and a
 // run can only be slowed down by noise, never sped up. Usage:
-//   loopscope_bench [--clients N] [--runs N] [--json]
+//   loopscope_bench [--clients N] [--viewer-clients N] [--runs N] [--json]
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +36,9 @@
 #include "sim/lessons.hpp"
 #include "sim/simulate.hpp"
 #include "trace/jsonl.hpp"
+#include "ui/timeline_model.hpp"
+#include "ui/timeline_view.hpp"
+#include "ui/view_style.hpp"
 
 namespace {
 
@@ -40,6 +49,7 @@ constexpr std::string_view bench_lesson = "tcp-echo";
 
 struct Options {
     std::uint32_t clients = 10000;
+    std::uint32_t viewer_clients = 17000;  // about 1,000,000 events
     int runs = 3;
     bool json = false;
 };
@@ -79,6 +89,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
             options.json = true;
         } else if (arg == "--clients") {
             if (!number(options.clients, 1)) return std::nullopt;
+        } else if (arg == "--viewer-clients") {
+            if (!number(options.viewer_clients, 1)) return std::nullopt;
         } else if (arg == "--runs") {
             if (!number(options.runs, 1)) return std::nullopt;
         } else {
@@ -112,6 +124,131 @@ struct RemoveOnExit {
         std::filesystem::remove(path, ignored);
     }
 };
+
+// ---- 3. the viewer's timeline ----
+
+// A Dear ImGui context without a window, as in tests/imgui_headless.hpp (the
+// bench does not include tests/): frames are built on the CPU exactly as in
+// the app, and nothing is rasterised.
+class HeadlessImGui {
+public:
+    HeadlessImGui(float width, float height) {
+        context_ = ImGui::CreateContext();
+        ImGuiIO& io = ImGui::GetIO();
+        io.IniFilename = nullptr;
+        io.DisplaySize = ImVec2(width, height);
+        io.DeltaTime = 1.0f / 60.0f;
+        unsigned char* pixels = nullptr;
+        int w = 0, h = 0;
+        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // the atlas must exist before NewFrame
+    }
+    ~HeadlessImGui() { ImGui::DestroyContext(context_); }
+    HeadlessImGui(const HeadlessImGui&) = delete;
+    HeadlessImGui& operator=(const HeadlessImGui&) = delete;
+
+private:
+    ImGuiContext* context_ = nullptr;
+};
+
+// CPU time of this thread: a frame's cost without the noise of other
+// processes on a shared machine.
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The start of the 1 ms window holding the most events.
+trace::Nanos busiest_millisecond(const trace::Trace& t) {
+    constexpr trace::Nanos ms = 1'000'000;
+    std::vector<std::uint32_t> counts;
+    const trace::Nanos first = t[0].time;
+    for (const trace::Event& e : t.events()) {
+        const auto bucket = static_cast<std::size_t>((e.time - first) / ms);
+        if (bucket >= counts.size()) counts.resize(bucket + 1, 0);
+        ++counts[bucket];
+    }
+    const auto best = std::max_element(counts.begin(), counts.end()) - counts.begin();
+    return first + static_cast<trace::Nanos>(best) * ms;
+}
+
+// The median CPU time of `frames` frames of a 1280x720 window holding the
+// timeline, the mouse resting over the rows (so hover work is counted).
+std::int64_t median_frame_ns(const trace::Trace& t, const ui::TimelineModel& model, ui::TimelineViewState& view,
+                             std::size_t cursor, int frames) {
+    const ui::ViewStyle style = ui::make_view_style(false, 1.0f, true);
+    const ui::TimelineInput input{&t, &model, cursor, nullptr, true};
+    std::vector<std::int64_t> times;
+    for (int i = 0; i < frames + 3; ++i) {
+        ImGui::GetIO().MousePos = ImVec2(700.0f, 200.0f);
+        const std::int64_t start = thread_cpu_ns();
+        ImGui::NewFrame();
+        ImGui::SetNextWindowPos(ImVec2(0, 0));
+        ImGui::SetNextWindowSize(ImVec2(1280, 720));
+        ImGui::Begin("timeline", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings);
+        ui::draw_timeline("timeline", input, view, style, ImGui::GetContentRegionAvail());
+        ImGui::End();
+        ImGui::Render();
+        const std::int64_t ns = thread_cpu_ns() - start;
+        if (i >= 3) times.push_back(ns);  // the first frames lay out the window
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+void run_viewer_bench(const Options& options, std::ostream& log, std::vector<Measurement>& results) {
+    const sim::Scenario scenario = load_bench_scenario(options.viewer_clients);
+    const trace::Trace simulated = sim::simulate(scenario);
+    log << "viewer trace: " << simulated.size() << " events (clients.count=" << options.viewer_clients << ")\n";
+    RemoveOnExit temporary{temporary_trace_path()};
+    trace::write_trace_file(temporary.path.string(), simulated);
+
+    std::optional<trace::Trace> loaded;
+    std::int64_t best_load_ns = 0;
+    for (int run = 0; run < options.runs + 1; ++run) {
+        auto start = Clock::now();
+        auto read = trace::read_trace_file(temporary.path.string());
+        std::int64_t ns = elapsed_ns(start);
+        if (auto* error = std::get_if<trace::LoadError>(&read)) throw std::runtime_error("reading the viewer trace failed: " + error->text());
+        log << "viewer load run " << run + 1 << (run == 0 ? " (warms the cache, not counted)" : "") << ": " << ns / 1'000'000 << " ms\n";
+        if (run == 0) continue;
+        if (best_load_ns == 0 || ns < best_load_ns) best_load_ns = ns;
+        loaded = std::move(std::get<trace::Trace>(read));
+    }
+    const trace::Trace& t = *loaded;
+    results.push_back({"viewer trace events", "events", t.size(), std::nullopt, true});
+    results.push_back({"viewer trace load (JSONL)", "ms", static_cast<std::uint64_t>(best_load_ns / 1'000'000), 2000, false});
+
+    std::optional<ui::TimelineModel> model;
+    std::int64_t best_model_ns = 0;
+    for (int run = 0; run < options.runs; ++run) {
+        auto start = Clock::now();
+        ui::TimelineModel built(t);
+        std::int64_t ns = elapsed_ns(start);
+        log << "timeline model run " << run + 1 << ": " << built.rows().size() << " rows, " << built.series().size()
+            << " level series, " << built.memory_bytes() / 1'000'000 << " MB in " << ns / 1'000'000 << " ms\n";
+        if (run == 0 || ns < best_model_ns) best_model_ns = ns;
+        if (run == 0) model.emplace(std::move(built));
+    }
+    results.push_back({"timeline model build", "ms", static_cast<std::uint64_t>(best_model_ns / 1'000'000), 500, false});
+    results.push_back({"timeline model memory", "MB", model->memory_bytes() / 1'000'000, std::nullopt, false});
+
+    HeadlessImGui gui(1280.0f, 720.0f);
+    constexpr int frames = 50;
+    ui::TimelineViewState view;
+    const std::int64_t full_ns = median_frame_ns(t, *model, view, t.size() / 2, frames);
+    log << "frame at full zoom-out: " << full_ns / 1000 << " us (median of " << frames << ")\n";
+    const trace::Nanos busy = busiest_millisecond(t);
+    view.axis.show(busy, busy + 1'000'000);
+    // The cursor inside the window, so the cursor line and arrows are drawn.
+    const auto inside = std::lower_bound(t.events().begin(), t.events().end(), busy + 500'000,
+                                         [](const trace::Event& e, trace::Nanos at) { return e.time < at; });
+    const auto cursor = static_cast<std::size_t>(std::min<std::ptrdiff_t>(inside - t.events().begin(), static_cast<std::ptrdiff_t>(t.size()) - 1));
+    const std::int64_t window_ns = median_frame_ns(t, *model, view, cursor, frames);
+    log << "frame at a 1 ms window from " << busy << " ns: " << window_ns / 1000 << " us\n";
+    results.push_back({"frame build, full zoom-out", "us", static_cast<std::uint64_t>(full_ns / 1000), 8000, false});
+    results.push_back({"frame build, 1 ms window", "us", static_cast<std::uint64_t>(window_ns / 1000), 8000, false});
+}
 
 std::vector<Measurement> run_bench(const Options& options, std::ostream& log) {
     std::vector<Measurement> results;
@@ -171,12 +308,14 @@ std::vector<Measurement> run_bench(const Options& options, std::ostream& log) {
     results.push_back({"JSONL load speed (warm cache)", "events/s", per_second(events, best_load_ns), 1'000'000, true});
     results.push_back({"JSONL write speed", "events/s", per_second(events, write_ns), std::nullopt, true});
     results.push_back({"file size per event", "bytes", file_bytes / divisor, std::nullopt, false});
+
+    run_viewer_bench(options, log, results);
     return results;
 }
 
 void print_table(const std::vector<Measurement>& results, const Options& options, std::ostream& out) {
-    out << "loopscope bench: lesson " << bench_lesson << ", clients.count=" << options.clients << ", best of "
-        << options.runs << "\n\n";
+    out << "loopscope bench: lesson " << bench_lesson << ", clients.count=" << options.clients
+        << " (viewer: " << options.viewer_clients << "), best of " << options.runs << "\n\n";
     char line[160];
     std::snprintf(line, sizeof line, "%-32s %14s  %-9s %-12s %s\n", "measure", "value", "unit", "goal", "");
     out << line;
@@ -193,6 +332,7 @@ void print_json(const std::vector<Measurement>& results, const Options& options,
     nlohmann::ordered_json doc;
     doc["lesson"] = bench_lesson;
     doc["clients"] = options.clients;
+    doc["viewer_clients"] = options.viewer_clients;
     doc["runs"] = options.runs;
     for (const Measurement& m : results) {
         nlohmann::ordered_json row{{"name", m.name}, {"unit", m.unit}, {"value", m.value}};
@@ -211,7 +351,7 @@ void print_json(const std::vector<Measurement>& results, const Options& options,
 int main(int argc, char** argv) {
     auto options = parse_options(argc, argv);
     if (!options) {
-        std::cerr << "usage: loopscope_bench [--clients N] [--runs N] [--json]\n";
+        std::cerr << "usage: loopscope_bench [--clients N] [--viewer-clients N] [--runs N] [--json]\n";
         return 2;
     }
     try {

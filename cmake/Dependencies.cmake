@@ -42,6 +42,18 @@ if(NOT IMGUI_FOUND)
   loopscope_missing("Dear ImGui 1.86" libimgui-dev)
 endif()
 
+# The backends ship as sources in the -dev package's examples; the viewer
+# compiles them itself (ui/CMakeLists.txt).
+set(LOOPSCOPE_IMGUI_BACKENDS /usr/share/doc/libimgui-dev/examples/backends)
+if(NOT EXISTS ${LOOPSCOPE_IMGUI_BACKENDS}/imgui_impl_glfw.cpp)
+  loopscope_missing("Dear ImGui's GLFW/OpenGL3 backend sources" libimgui-dev)
+endif()
+
+find_package(OpenGL QUIET)
+if(NOT OPENGL_FOUND)
+  loopscope_missing("OpenGL" libgl-dev)
+endif()
+
 pkg_check_modules(PCAP QUIET IMPORTED_TARGET libpcap)
 if(NOT PCAP_FOUND)
   loopscope_missing("libpcap" libpcap-dev)

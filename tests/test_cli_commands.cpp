@@ -298,8 +298,9 @@ TEST_CASE("exit codes: usage errors are 2, help is 0, output failures are 1", "[
     CHECK(fs::is_empty(dir.path));  // no half-written file left behind
 }
 
-TEST_CASE("the binary with no arguments and no terminal steps through the default lesson", "[cli][binary]") {
-    const std::string command = std::string("timeout 120 ") + LOOPSCOPE_BINARY + " </dev/null 2>&1";
+TEST_CASE("the binary with no arguments and no display falls back to stepping through the default lesson", "[cli][binary]") {
+    const std::string command =
+        std::string("env -u DISPLAY -u WAYLAND_DISPLAY timeout 120 ") + LOOPSCOPE_BINARY + " </dev/null 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     REQUIRE(pipe != nullptr);
     std::string output;
@@ -309,6 +310,8 @@ TEST_CASE("the binary with no arguments and no terminal steps through the defaul
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(step_lines(output) == lesson_trace_size(sim::default_lesson_id));
+    CHECK(output.find("no display found") != std::string::npos);
+    CHECK(output.find("terminal stepper instead") != std::string::npos);
 }
 
 TEST_CASE("a failed write to standard output is a runtime failure, not success", "[cli]") {

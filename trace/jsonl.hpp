@@ -31,6 +31,10 @@ std::variant<Trace, LoadError> read_trace_text(std::string_view text, std::strin
                                                const LoadProgress& progress = {});
 std::variant<Trace, LoadError> read_trace_file(const std::string& path, const LoadProgress& progress = {});
 
+// A file is a trace when its name ends in .jsonl or its first line says it
+// is one (a scenario is JSON too, so the extension alone cannot decide).
+bool looks_like_trace_file(const std::string& path);
+
 // Writes the header line and one line per event.
 void write_trace(std::ostream& out, const Trace& trace);
 // Writes to a temporary file beside `path`, then renames it over `path`, so

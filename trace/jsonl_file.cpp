@@ -55,4 +55,13 @@ std::variant<Trace, LoadError> read_trace_file(const std::string& path, const Lo
 #endif
 }
 
+bool looks_like_trace_file(const std::string& path) {
+    if (path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0) return true;
+    std::ifstream in(path, std::ios::binary);
+    std::string first_line;
+    std::getline(in, first_line);
+    return first_line.find("\"format\":\"loopscope-trace\"") != std::string::npos ||
+           first_line.find("\"format\": \"loopscope-trace\"") != std::string::npos;
+}
+
 }  // namespace loopscope::trace

@@ -6,6 +6,8 @@
 #include "ui/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <tuple>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,6 +24,8 @@
 #include "ui/progress.hpp"
 #include "ui/stepper.hpp"
 #include "ui/terminal.hpp"
+#include "ui/stepping.hpp"
+#include "ui/viewer.hpp"
 
 namespace loopscope::ui {
 
@@ -47,20 +51,10 @@ std::string lesson_ids() {
     return ids;
 }
 
-// A trace is a .jsonl file, or any file whose first line says it is one.
-bool looks_like_trace(const std::string& path) {
-    if (path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0) return true;
-    std::ifstream in(path, std::ios::binary);
-    std::string first_line;
-    std::getline(in, first_line);
-    return first_line.find("\"format\":\"loopscope-trace\"") != std::string::npos ||
-           first_line.find("\"format\": \"loopscope-trace\"") != std::string::npos;
-}
-
 std::variant<Target, Failure> resolve_target(const std::string& name) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(name, ec))
-        return Target{looks_like_trace(name) ? Target::Type::trace : Target::Type::scenario, nullptr, name};
+        return Target{trace::looks_like_trace_file(name) ? Target::Type::trace : Target::Type::scenario, nullptr, name};
     if (const sim::Lesson* lesson = sim::find_lesson(name)) return Target{Target::Type::lesson, lesson, name};
     return Failure{exit_bad_input, "\"" + name + "\" is neither a built-in lesson nor a file; the lessons are: " +
                                        lesson_ids()};
@@ -232,7 +226,7 @@ int command_check(const std::string& path, std::ostream& out, std::ostream& err)
         err << path << ": cannot open the file (no such file or built-in lesson)\n";
         return exit_bad_input;
     }
-    if (looks_like_trace(path)) {
+    if (trace::looks_like_trace_file(path)) {
         auto loaded = trace::read_trace_file(path);
         if (auto* error = std::get_if<trace::LoadError>(&loaded)) {
             err << error->text() << "\n";
@@ -258,12 +252,56 @@ int command_check(const std::string& path, std::ostream& out, std::ostream& err)
     return exit_ok;
 }
 
-// What `loopscope` does with no command. For now the terminal stepper on the
-// default lesson; issue 3 opens the viewer here instead.
-int command_default(bool interactive, std::ostream& out, std::ostream& err) {
-    StepArgs args;
-    args.target = std::string(sim::default_lesson_id);
-    return command_step(args, interactive, out, err);
+struct ViewArgs {
+    ViewerOptions viewer;
+    std::string size;                 // "WxH"
+    std::optional<std::string> at_time;
+};
+
+// "1280x720" -> width and height, within what a screen can show.
+std::optional<std::pair<int, int>> parse_size(const std::string& text) {
+    int width = 0, height = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(text.c_str(), "%d%c%d%c", &width, &x, &height, &extra) != 3 || (x != 'x' && x != 'X')) return std::nullopt;
+    if (width < 320 || height < 240 || width > 8192 || height > 8192) return std::nullopt;
+    return std::pair{width, height};
+}
+
+// Opens the viewer; where there is no display, says so and falls back to
+// the terminal stepper (a screenshot cannot fall back: it fails).
+int command_view(ViewArgs& args, bool interactive, std::ostream& out, std::ostream& err) {
+    if (!args.size.empty()) {
+        auto size = parse_size(args.size);
+        if (!size) {
+            err << "loopscope view: --size " << args.size << ": expected WIDTHxHEIGHT, e.g. 1280x720 (320x240 to 8192x8192)\n";
+            return exit_bad_input;
+        }
+        std::tie(args.viewer.width, args.viewer.height) = *size;
+        args.viewer.size_given = true;
+    }
+    if (args.at_time) {
+        const auto ns = parse_time_spec(*args.at_time);
+        if (!ns) {
+            err << "loopscope view: --at-time " << *args.at_time << ": expected a time in nanoseconds, or with a unit: 1500us, 2ms, 1s\n";
+            return exit_bad_input;
+        }
+        args.viewer.at_time = *ns;
+    }
+    if (!args.viewer.at.empty() && args.viewer.at_time) {
+        err << "loopscope view: give --at or --at-time, not both\n";
+        return exit_bad_input;
+    }
+    if (const std::string reason = no_display_reason(); !reason.empty()) {
+        if (!args.viewer.screenshot.empty()) {
+            err << "loopscope view: cannot take a screenshot: " << reason << "; run it under xvfb-run\n";
+            return exit_failure;
+        }
+        err << "loopscope: " << reason << ", so the window cannot open; showing the terminal stepper instead\n";
+        StepArgs step;
+        step.target = args.viewer.target.empty() ? std::string(sim::default_lesson_id) : args.viewer.target;
+        return command_step(step, interactive, out, err);
+    }
+    return run_viewer(args.viewer, err);
 }
 
 int run_commands(const std::vector<std::string>& args, bool interactive, std::ostream& out, std::ostream& err) {
@@ -291,6 +329,19 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
+    ViewArgs view_args;
+    CLI::App* view = app.add_subcommand("view", "Open the viewer window on a lesson, scenario or trace (the default command).");
+    view->add_option("target", view_args.viewer.target, "A built-in lesson id, a scenario .json or a trace .jsonl (default: " +
+                                                            std::string(sim::default_lesson_id) + ")");
+    view->add_option("--compare", view_args.viewer.compare_target, "Also open this lesson, scenario or trace below, on the same time axis");
+    view->add_option("--screenshot", view_args.viewer.screenshot, "Write a PNG of the window to this file and exit");
+    view->add_option("--at", view_args.viewer.at, "The step to show: a number from 1, or first, middle, last");
+    view->add_option("--at-time", view_args.at_time, "Show the step at this time (ns, or with a unit: 250us, 2ms)");
+    view->add_option("--size", view_args.size, "Window size, WIDTHxHEIGHT (default: the remembered size, or 1280x720)");
+    view->add_flag("--presenter", view_args.viewer.presenter, "Start in presenter mode: big type, high contrast");
+    view->add_option("--scale", view_args.viewer.presenter_scale, "Presenter mode's scale, 1.0 to 3.0")
+        ->check(CLI::Range(1.0f, 3.0f));
+
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate a scenario (.json) or a trace (.jsonl).");
     check->add_option("file", check_path, "The file to check")->required();
@@ -308,7 +359,8 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     if (app.got_subcommand("run")) return command_run(run_args, out, err);
     if (app.got_subcommand("step")) return command_step(step_args, interactive, out, err);
     if (app.got_subcommand("check")) return command_check(check_path, out, err);
-    return command_default(interactive, out, err);
+    // No command: the viewer on the default lesson.
+    return command_view(view_args, interactive, out, err);
 }
 
 }  // namespace

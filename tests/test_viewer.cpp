@@ -1,0 +1,286 @@
+// The viewer without a window: stepping rules, compare alignment, the
+// command-line step and time forms, and whole frames built headless with key
+// presses fed through ImGui's input (the same path GLFW's callbacks use).
+#include <catch2/catch.hpp>
+
+#include <GLFW/glfw3.h>
+
+#include <imgui_internal.h>
+
+#include <atomic>
+
+#include "imgui_headless.hpp"
+#include "sim/lessons.hpp"
+#include "sim/simulate.hpp"
+#include "ui/stepping.hpp"
+#include "ui/viewer_fonts.hpp"
+#include "ui/viewer_frame.hpp"
+#include "ui/viewer_state.hpp"
+
+using namespace loopscope;
+
+namespace {
+
+trace::Trace lesson_trace(const std::string& id, const std::vector<std::string>& overrides = {}) {
+    auto loaded = sim::load_lesson(*sim::find_lesson(id), overrides);
+    return sim::simulate(std::get<sim::Scenario>(loaded));
+}
+
+std::unique_ptr<ui::Document> open_document(const std::string& id, const std::vector<std::string>& overrides = {}) {
+    std::atomic<bool> cancel{false};
+    auto result = ui::load_document(ui::DocumentSource{ui::DocumentSource::Type::lesson, id, {}, overrides},
+                                    [](const ui::LoadStatus&) {}, cancel);
+    REQUIRE(std::holds_alternative<std::unique_ptr<ui::Document>>(result));
+    return std::move(std::get<std::unique_ptr<ui::Document>>(result));
+}
+
+// A headless viewer: ImGui context with the GLFW key map, fonts and style.
+struct HeadlessViewer {
+    test::HeadlessImGui imgui{1280.0f, 720.0f};
+    ui::ViewerState state;
+
+    explicit HeadlessViewer(const std::string& lesson) {
+        ImGuiIO& io = ImGui::GetIO();
+        // What ImGui_ImplGlfw_Init sets up: named keys map to GLFW key codes.
+        io.KeyMap[ImGuiKey_LeftArrow] = GLFW_KEY_LEFT;
+        io.KeyMap[ImGuiKey_RightArrow] = GLFW_KEY_RIGHT;
+        io.KeyMap[ImGuiKey_Home] = GLFW_KEY_HOME;
+        io.KeyMap[ImGuiKey_End] = GLFW_KEY_END;
+        io.KeyMap[ImGuiKey_Space] = GLFW_KEY_SPACE;
+        io.KeyMap[ImGuiKey_Escape] = GLFW_KEY_ESCAPE;
+        ui::build_fonts(state, 1.0f);
+        state.style = ui::make_view_style(false, 1.0f, true);
+        state.primary = open_document(lesson);
+        frame();
+    }
+    int frame(double seconds = 1.0 / 60.0) {
+        imgui.new_frame();
+        ui::update(state, seconds);
+        ui::build_frame(state);
+        return imgui.render();
+    }
+    // One press and release of a key, as two frames.
+    void press(int glfw_key, bool shift = false, bool ctrl = false) {
+        ImGuiIO& io = ImGui::GetIO();
+        io.KeyShift = shift;
+        io.KeyCtrl = ctrl;
+        io.KeysDown[glfw_key] = true;
+        frame();
+        io.KeysDown[glfw_key] = false;
+        io.KeyShift = io.KeyCtrl = false;
+        frame();
+    }
+    std::size_t cursor() const { return state.primary->cursor(); }
+};
+
+}  // namespace
+
+TEST_CASE("stepping by event, caption and loop iteration", "[viewer]") {
+    const trace::Trace trace = lesson_trace("tcp-echo");
+    REQUIRE(trace.size() > 10);
+    CHECK(ui::step_from(trace, 0, ui::StepSize::event, +1) == std::optional<std::size_t>(1));
+    CHECK(ui::step_from(trace, 5, ui::StepSize::event, -1) == std::optional<std::size_t>(4));
+    CHECK_FALSE(ui::step_from(trace, 0, ui::StepSize::event, -1));
+    CHECK_FALSE(ui::step_from(trace, trace.size() - 1, ui::StepSize::event, +1));
+
+    // Every caption is reached, in order, and nothing else is.
+    std::vector<std::size_t> captions, iterations;
+    for (std::size_t i = 0; i < trace.size(); ++i) {
+        if (trace[i].kind == trace::Kind::note_caption) captions.push_back(i);
+        if (trace[i].kind == trace::Kind::loop_iteration) iterations.push_back(i);
+    }
+    REQUIRE(captions.size() >= 3);
+    REQUIRE(iterations.size() >= 3);
+    std::vector<std::size_t> forward;
+    for (std::optional<std::size_t> at = ui::step_from(trace, 0, ui::StepSize::caption, +1); at;
+         at = ui::step_from(trace, *at, ui::StepSize::caption, +1))
+        forward.push_back(*at);
+    if (trace[0].kind == trace::Kind::note_caption) forward.insert(forward.begin(), 0);
+    CHECK(forward == captions);
+    std::vector<std::size_t> backward;
+    for (std::optional<std::size_t> at = ui::step_from(trace, trace.size() - 1, ui::StepSize::iteration, -1); at;
+         at = ui::step_from(trace, *at, ui::StepSize::iteration, -1))
+        backward.insert(backward.begin(), *at);
+    CHECK(backward == iterations);
+}
+
+TEST_CASE("compare mode aligns two traces by time since their origin", "[viewer]") {
+    const trace::Trace linux_trace = lesson_trace("tcp-echo");
+    const trace::Trace windows_trace = lesson_trace("tcp-echo", {"os=windows"});
+    for (std::size_t cursor : {std::size_t{0}, linux_trace.size() / 3, linux_trace.size() - 1}) {
+        const std::size_t other = ui::aligned_cursor(linux_trace, cursor, windows_trace);
+        const trace::Nanos t = linux_trace[cursor].time;
+        // The aligned step is the last one at or before the same moment.
+        CHECK(windows_trace[other].time <= std::max(t, windows_trace[0].time));
+        if (other + 1 < windows_trace.size()) CHECK(windows_trace[other + 1].time > t);
+    }
+    CHECK(ui::index_at_time(linux_trace, -5) == 0);
+    CHECK(ui::index_at_time(linux_trace, linux_trace[linux_trace.size() - 1].time + 1) == linux_trace.size() - 1);
+    // A real (monotonic-clock) trace counts from its first event.
+    trace::Trace real;
+    real.header.clock = "monotonic";
+    real.header.hosts.push_back({"server", "server", "linux"});
+    for (trace::Nanos t : {1'000'000'000, 1'000'000'500, 1'000'002'000})
+        real.append(t, trace::Kind::note_caption, 0, trace::no_conn, trace::no_event, {real.intern("x"), 1});
+    CHECK(ui::trace_origin(real) == 1'000'000'000);
+    trace::Trace virtual_trace;
+    virtual_trace.header.hosts = real.header.hosts;
+    for (trace::Nanos t : {0, 400, 600, 3000})
+        virtual_trace.append(t, trace::Kind::note_caption, 0, trace::no_conn, trace::no_event, {virtual_trace.intern("x"), 1});
+    CHECK(ui::aligned_cursor(virtual_trace, 2, real) == 1);  // 600 ns in: the event at +500
+    CHECK(ui::aligned_cursor(real, 2, virtual_trace) == 2);  // 2000 ns in: the event at 600
+}
+
+TEST_CASE("--at and --at-time accept the documented forms and reject the rest", "[viewer]") {
+    CHECK(std::get<std::size_t>(ui::parse_step_spec("1", 10)) == 0);
+    CHECK(std::get<std::size_t>(ui::parse_step_spec("10", 10)) == 9);
+    CHECK(std::get<std::size_t>(ui::parse_step_spec("first", 10)) == 0);
+    CHECK(std::get<std::size_t>(ui::parse_step_spec("middle", 10)) == 5);
+    CHECK(std::get<std::size_t>(ui::parse_step_spec("last", 10)) == 9);
+    for (const char* bad : {"0", "11", "-1", "1.5", "", "x", "3x"}) {
+        CAPTURE(bad);
+        CHECK(std::holds_alternative<std::string>(ui::parse_step_spec(bad, 10)));
+    }
+    CHECK(ui::parse_time_spec("1500") == std::optional<trace::Nanos>(1500));
+    CHECK(ui::parse_time_spec("250ns") == std::optional<trace::Nanos>(250));
+    CHECK(ui::parse_time_spec("1500us") == std::optional<trace::Nanos>(1'500'000));
+    CHECK(ui::parse_time_spec("1500µs") == std::optional<trace::Nanos>(1'500'000));
+    CHECK(ui::parse_time_spec("2ms") == std::optional<trace::Nanos>(2'000'000));
+    CHECK(ui::parse_time_spec("3s") == std::optional<trace::Nanos>(3'000'000'000));
+    for (const char* bad : {"", "ms", "1.5ms", "-3", "2 ms", "2h", "99999999999s"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(ui::parse_time_spec(bad));
+    }
+}
+
+TEST_CASE("a document's cursor state matches folding the trace from the start", "[viewer]") {
+    auto document = open_document("backpressure");
+    const trace::Trace& trace = document->trace;
+    trace::WorldState folded;
+    // Forward one at a time, then a jump back, then forward by a big stride.
+    for (std::size_t i = 0; i < std::min<std::size_t>(trace.size(), 400); ++i) {
+        trace::apply(folded, trace, trace[i]);
+        document->move_to(i);
+        REQUIRE(document->state().applied == folded.applied);
+        REQUIRE(document->state().loop.phase == folded.loop.phase);
+    }
+    const trace::Cursor reference(trace, 64);
+    for (std::size_t target : {std::size_t{3}, trace.size() - 1, trace.size() / 2, std::size_t{0}, trace.size() / 2 + 7}) {
+        document->move_to(target);
+        const trace::WorldState expected = reference.state_at(target);
+        CHECK(document->state().applied == expected.applied);
+        CHECK(document->state().time == expected.time);
+        CHECK(document->state().connections.size() == expected.connections.size());
+    }
+}
+
+TEST_CASE("keys move the cursor through the viewer's own input path", "[viewer]") {
+    HeadlessViewer viewer("tcp-echo");
+    const trace::Trace& trace = viewer.state.primary->trace;
+    REQUIRE(viewer.cursor() == 0);
+    viewer.press(GLFW_KEY_RIGHT);
+    CHECK(viewer.cursor() == 1);
+    viewer.press(GLFW_KEY_RIGHT);
+    viewer.press(GLFW_KEY_LEFT);
+    CHECK(viewer.cursor() == 1);
+    viewer.press(GLFW_KEY_RIGHT, /*shift=*/true);
+    CHECK(trace[viewer.cursor()].kind == trace::Kind::note_caption);
+    CHECK(viewer.cursor() > 1);
+    viewer.press(GLFW_KEY_END);
+    CHECK(viewer.cursor() == trace.size() - 1);
+    viewer.press(GLFW_KEY_HOME);
+    CHECK(viewer.cursor() == 0);
+
+    // Space plays: at 30 steps/s, one second of frames moves about 30 steps.
+    viewer.state.steps_per_second = 30.0f;
+    viewer.press(GLFW_KEY_SPACE);
+    CHECK(viewer.state.playing);
+    for (int i = 0; i < 60; ++i) viewer.frame(1.0 / 60.0);
+    CHECK(viewer.cursor() >= 25);
+    CHECK(viewer.cursor() <= 35);
+    viewer.press(GLFW_KEY_SPACE);
+    CHECK_FALSE(viewer.state.playing);
+
+    viewer.press(GLFW_KEY_F5);
+    CHECK(viewer.state.presenter);
+    viewer.press(GLFW_KEY_F1);
+    CHECK(viewer.state.show_help);
+    viewer.press(GLFW_KEY_ESCAPE);
+    CHECK_FALSE(viewer.state.show_help);
+    viewer.press(GLFW_KEY_O, false, /*ctrl=*/true);
+    CHECK(ImGui::GetCurrentContext()->OpenPopupStack.Size == 1);  // the Open dialog
+    // While a dialog is open, the arrows belong to it.
+    const std::size_t before = viewer.cursor();
+    viewer.press(GLFW_KEY_RIGHT);
+    CHECK(viewer.cursor() == before);
+}
+
+TEST_CASE("zoom keys change the timeline's window around the cursor", "[viewer]") {
+    HeadlessViewer viewer("chunks");
+    const ui::TimeAxis before = viewer.state.primary->timeline_view.axis;
+    REQUIRE(before.window() > 0);
+    viewer.press(GLFW_KEY_EQUAL);
+    const ui::TimeAxis zoomed = viewer.state.primary->timeline_view.axis;
+    CHECK(zoomed.window() < before.window());
+    viewer.press(GLFW_KEY_MINUS);
+    viewer.press(GLFW_KEY_MINUS);
+    CHECK(viewer.state.primary->timeline_view.axis.window() > zoomed.window());
+    viewer.press(GLFW_KEY_F);
+    CHECK(viewer.state.primary->timeline_view.axis.window() == before.window());
+}
+
+TEST_CASE("every lesson builds a whole frame at its first, middle and last step, normal and presenter", "[viewer]") {
+    for (const sim::Lesson& lesson : sim::builtin_lessons()) {
+        CAPTURE(lesson.id);
+        HeadlessViewer viewer{std::string(lesson.id)};
+        const std::size_t size = viewer.state.primary->trace.size();
+        for (bool presenter : {false, true}) {
+            viewer.state.presenter = presenter;
+            viewer.state.style = ui::make_view_style(presenter, presenter ? 1.8f : 1.0f, true);
+            for (std::size_t at : {std::size_t{0}, size / 2, size - 1}) {
+                ui::move_cursor(viewer.state, at);
+                CHECK(viewer.frame() > 1000);  // toolbar, timeline and panels all drew
+            }
+            for (ui::BottomTab tab : {ui::BottomTab::sequence, ui::BottomTab::events, ui::BottomTab::parameters}) {
+                viewer.state.tab = tab;
+                viewer.state.tab_requested = true;
+                viewer.frame();
+                CHECK(viewer.frame() > 1000);
+            }
+        }
+    }
+}
+
+TEST_CASE("compare mode draws both documents and keeps their cursors aligned", "[viewer]") {
+    HeadlessViewer viewer("tcp-echo");
+    viewer.state.compare = open_document("tcp-echo", {"os=macos"});
+    ui::move_cursor(viewer.state, viewer.state.primary->trace.size() / 2);
+    const std::size_t expected = ui::aligned_cursor(viewer.state.primary->trace, viewer.state.primary->cursor(),
+                                                    viewer.state.compare->trace);
+    CHECK(viewer.state.compare->cursor() == expected);
+    CHECK(viewer.frame() > 1000);
+    viewer.press(GLFW_KEY_EQUAL);
+    CHECK(viewer.state.compare->timeline_view.axis.start == viewer.state.primary->timeline_view.axis.start);
+    CHECK(viewer.state.compare->timeline_view.axis.end == viewer.state.primary->timeline_view.axis.end);
+}
+
+TEST_CASE("a background load reports progress, and a bad file becomes a message, not a crash", "[viewer]") {
+    ui::ViewerState state;
+    ui::start_load(state, ui::DocumentSource{ui::DocumentSource::Type::lesson, "chunks", {}, {}},
+                   ui::BackgroundLoad::Slot::primary);
+    while (state.loading) ui::update(state, 0.01);
+    REQUIRE(state.primary);
+    CHECK(state.primary->title.find("chunk") != std::string::npos);
+    CHECK_FALSE(state.status_is_error);
+
+    ui::start_load(state, ui::DocumentSource{ui::DocumentSource::Type::lesson, "chunks", {}, {"clients.count=abc"}},
+                   ui::BackgroundLoad::Slot::primary);
+    while (state.loading) ui::update(state, 0.01);
+    CHECK(state.status_is_error);
+    CHECK(state.status.find("clients.count") != std::string::npos);
+    CHECK(state.primary->source.name == "chunks");  // the open document stays
+
+    auto missing = ui::resolve_source("/no/such/file.jsonl");
+    REQUIRE(std::holds_alternative<std::string>(missing));
+    CHECK(std::get<std::string>(missing).find("neither a built-in lesson nor a file") != std::string::npos);
+}

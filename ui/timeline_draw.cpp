@@ -1,0 +1,434 @@
+// The timeline's painters. Everything is drawn with the panel's draw list,
+// clipped to the gutter or to the plot, and sized with style.px() and the
+// current font so presenter mode scales it all at once. Index:
+//   ruler and grid ........ draw_ruler
+//   rows (gutter, plot) ... draw_lines -> draw_gutter_line, draw_plot_line
+//   level bands ........... draw_bands
+//   cursor, arrows ........ draw_cursor, draw_arrows
+#include "ui/timeline_draw.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <string>
+
+#include "trace/explain.hpp"
+#include "ui/timeline_tooltip.hpp"
+
+namespace loopscope::ui {
+namespace {
+
+using trace::Kind;
+
+// Text drawn smaller than the body font: band labels and values.
+constexpr float small_text = 0.85f;
+// How many causes the arrows follow back from the cursor event.
+constexpr int arrow_hops = 8;
+
+float text_width(float font_size, const std::string& text) {
+    return ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0.0f, text.c_str()).x;
+}
+
+void text_at(ImDrawList* draw, float font_size, ImVec2 pos, ImU32 colour, const std::string& text,
+             const ImVec4* clip = nullptr) {
+    draw->AddText(ImGui::GetFont(), font_size, pos, colour, text.c_str(), text.c_str() + text.size(), 0.0f, clip);
+}
+
+// Black or white, whichever reads better on `fill`.
+ImU32 text_on(ImU32 fill) {
+    const float r = static_cast<float>((fill >> IM_COL32_R_SHIFT) & 0xff);
+    const float g = static_cast<float>((fill >> IM_COL32_G_SHIFT) & 0xff);
+    const float b = static_cast<float>((fill >> IM_COL32_B_SHIFT) & 0xff);
+    return 0.299f * r + 0.587f * g + 0.114f * b > 140.0f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255);
+}
+
+// Events that mean something went wrong or had to wait are drawn in red.
+bool is_trouble(const trace::Trace& trace, std::uint32_t event) {
+    const trace::Event& e = trace[event];
+    switch (e.kind) {
+        case Kind::kernel_zero_window: case Kind::kernel_window_stall: case Kind::kernel_ack_dropped:
+        case Kind::kernel_reset: case Kind::kernel_error: case Kind::kernel_retransmit:
+        case Kind::kernel_synack_retransmit: case Kind::js_error:
+            return true;
+        case Kind::wire_segment: return trace.arg(e, 6) != 0;  // lost
+        default: return false;
+    }
+}
+
+ImU32 item_colour(const TimelineFrame& f, const DrawItem& item, trace::Lane lane) {
+    if (item.count == 1 && is_trouble(f.trace, item.event)) return f.style.bad;
+    return f.style.lane_colour(lane);
+}
+
+bool line_visible(const TimelineFrame& f, const TimelineLine& line) {
+    const float top = f.top_of(line);
+    return top + line.height > f.rows_top() && top < f.rows_bottom();
+}
+
+// ---- gutter ----
+
+void draw_gutter_line(const TimelineFrame& f, const TimelineLine& line) {
+    const float top = f.top_of(line);
+    const float x = f.origin.x + f.style.px(6);
+    const float text_y = top + (line.strip - f.font) * 0.5f;
+    if (line.row == TimelineModel::no_row) {
+        const ImU32 colour = f.style.lane_colour(line.lane);
+        const float box = f.style.px(8);
+        f.draw->AddRectFilled(ImVec2(x, top + (line.strip - box) * 0.5f), ImVec2(x + box, top + (line.strip + box) * 0.5f), colour);
+        text_at(f.draw, f.font, ImVec2(x + box + f.style.px(5), text_y), colour, lane_title(line.lane));
+        return;
+    }
+    const TimelineRow& row = f.model.rows()[line.row];
+    const bool detail = row.parent >= 0;
+    const float indent = f.style.px(detail ? 22 : 12);
+    text_at(f.draw, f.font, ImVec2(x + indent, text_y), row.kind == RowKind::aggregate ? f.style.text_dim : f.style.text, row.label);
+    if (detail) {
+        const ImVec4 r = close_button_rect(f, line);
+        const ImU32 colour = f.style.text_dim;
+        const float pad = f.style.px(3);
+        f.draw->AddLine(ImVec2(r.x + pad, r.y + pad), ImVec2(r.z - pad, r.w - pad), colour, f.style.line_thickness);
+        f.draw->AddLine(ImVec2(r.x + pad, r.w - pad), ImVec2(r.z - pad, r.y + pad), colour, f.style.line_thickness);
+    }
+    const float small = f.font * small_text;
+    for (std::size_t b = 0; b < row.series.size(); ++b) {
+        const LevelSeries& s = f.model.series()[row.series[b]];
+        const float band_top = top + line.strip + static_cast<float>(b) * f.band;
+        text_at(f.draw, small, ImVec2(x + indent + f.style.px(10), band_top + (f.band - small) * 0.5f), f.style.text_dim, s.label);
+    }
+}
+
+// ---- plot ----
+
+std::string level_text(const LevelSeries& s, std::int64_t value) {
+    const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(value, 0));
+    std::string text = s.is_bytes ? trace::format_bytes(v) : with_commas(v);
+    if (s.capacity > 0) text += " / " + (s.is_bytes ? trace::format_bytes(static_cast<std::uint64_t>(s.capacity)) : with_commas(static_cast<std::uint64_t>(s.capacity)));
+    return text;
+}
+
+void draw_bands(const TimelineFrame& f, const TimelineRow& row, float top, trace::Nanos cursor_time) {
+    const float pad = f.style.px(2);
+    const float small = f.font * small_text;
+    const float cursor_x = f.view.axis.x_of(cursor_time);
+    for (std::size_t b = 0; b < row.series.size(); ++b) {
+        const LevelSeries& s = f.model.series()[row.series[b]];
+        const float band_top = top + f.strip + static_cast<float>(b) * f.band;
+        const float base = band_top + f.band - pad;
+        const float height = f.band - 2 * pad;
+        const double scale = static_cast<double>(s.scale());
+        auto y_of = [&](std::int64_t v) { return base - static_cast<float>(static_cast<double>(v) / scale) * height; };
+        const ImU32 colour = f.style.lane_colour(s.quantity == LevelQuantity::writable_length ? trace::Lane::js : trace::Lane::kernel);
+        f.draw->AddLine(ImVec2(f.plot_left(), base), ImVec2(f.plot_right(), base), fade(f.style.grid, 0.8f));
+        level_buckets(s, f.view.axis, std::max(1.0f, f.style.px(2)), f.view.levels);
+        for (const LevelBucket& bucket : f.view.levels) {
+            if (bucket.high <= 0) continue;
+            f.draw->AddRectFilled(ImVec2(bucket.x0, y_of(bucket.high)), ImVec2(bucket.x1, base), fade(colour, 0.45f));
+            if (bucket.low != bucket.high)
+                f.draw->AddRectFilled(ImVec2(bucket.x0, y_of(bucket.high)), ImVec2(bucket.x1, y_of(bucket.low)), fade(colour, 0.8f));
+        }
+        if (s.capacity > 0) {
+            const float y = y_of(s.capacity);
+            f.draw->AddLine(ImVec2(f.plot_left(), y), ImVec2(f.plot_right(), y), fade(f.style.warn, 0.7f), f.style.line_thickness);
+        }
+        // The value at the cursor, next to the cursor line.
+        if (cursor_x >= f.plot_left() && cursor_x <= f.plot_right()) {
+            const std::string text = level_text(s, s.value_at(cursor_time));
+            const float w = text_width(small, text);
+            float x = cursor_x + f.style.px(4);
+            if (x + w > f.plot_right()) x = cursor_x - f.style.px(4) - w;
+            const float y = band_top + (f.band - small) * 0.5f;
+            f.draw->AddRectFilled(ImVec2(x - f.style.px(2), y), ImVec2(x + w + f.style.px(2), y + small), fade(f.style.background, 0.8f));
+            text_at(f.draw, small, ImVec2(x, y), f.style.text, text);
+        }
+    }
+}
+
+void draw_caption_flag(const TimelineFrame& f, const DrawItem& item, float top, ImU32 colour) {
+    const float x = item.x0;
+    f.draw->AddLine(ImVec2(x, top + f.style.px(2)), ImVec2(x, top + f.strip - f.style.px(2)), colour, f.style.line_thickness);
+    const std::string text = std::to_string(f.trace.arg(f.trace[item.event], 1));
+    const float small = f.font * small_text;
+    const float w = text_width(small, text) + f.style.px(6);
+    const float y0 = top + (f.strip - small) * 0.5f - f.style.px(1);
+    f.draw->AddRectFilled(ImVec2(x, y0), ImVec2(x + w, y0 + small + f.style.px(2)), colour);
+    text_at(f.draw, small, ImVec2(x + f.style.px(3), y0 + f.style.px(1)), text_on(colour), text);
+}
+
+void draw_item(const TimelineFrame& f, const DrawItem& item, trace::Lane lane, float top) {
+    const ImU32 colour = item_colour(f, item, lane);
+    const float inset = f.style.px(3);
+    const float y0 = top + inset, y1 = top + f.strip - inset;
+    const float mid = top + f.strip * 0.5f;
+    if (item.count > 1) {
+        f.draw->AddRectFilled(ImVec2(item.x0, y0), ImVec2(item.x1, y1), fade(colour, 0.5f));
+        f.draw->AddRect(ImVec2(item.x0, y0), ImVec2(item.x1, y1), colour, 0.0f, 0, f.style.line_thickness);
+        const std::string count = with_commas(item.count);
+        const float small = f.font * small_text;
+        if (text_width(small, count) + f.style.px(6) < item.x1 - item.x0)
+            text_at(f.draw, small, ImVec2(item.x0 + f.style.px(3), mid - small * 0.5f), f.style.text, count);
+        return;
+    }
+    if (lane == trace::Lane::note) {
+        draw_caption_flag(f, item, top, colour);
+        return;
+    }
+    if (item.span) {
+        const float x1 = std::max(item.x1, item.x0 + 1.0f);
+        f.draw->AddRectFilled(ImVec2(item.x0, y0), ImVec2(x1, y1), fade(colour, 0.85f));
+        if (x1 - item.x0 > f.style.px(4))
+            f.draw->AddRect(ImVec2(item.x0, y0), ImVec2(x1, y1), fade(f.style.background, 0.7f), 0.0f, 0, 1.0f);
+        const float visible_x0 = std::max(item.x0, f.plot_left());
+        const float visible_x1 = std::min(x1, f.plot_right());
+        if (visible_x1 - visible_x0 > f.style.px(24)) {
+            const std::string label = item_label(f.trace, item.event);
+            const float small = f.font * small_text;
+            if (text_width(small, label) + f.style.px(6) <= visible_x1 - visible_x0) {
+                const ImVec4 clip(visible_x0, y0, visible_x1, y1);
+                text_at(f.draw, small, ImVec2(visible_x0 + f.style.px(3), mid - small * 0.5f), text_on(colour), label, &clip);
+            }
+        }
+        return;
+    }
+    // An instant: a diamond.
+    const float d = std::min(f.strip * 0.32f, f.style.px(5));
+    f.draw->AddQuadFilled(ImVec2(item.x0, mid - d), ImVec2(item.x0 + d, mid), ImVec2(item.x0, mid + d), ImVec2(item.x0 - d, mid), colour);
+}
+
+// Distance from the mouse to an item along x; 0 inside it.
+float distance_to(const DrawItem& item, float x) {
+    if (x >= item.x0 && x <= item.x1) return 0.0f;
+    return std::min(std::fabs(x - item.x0), std::fabs(x - item.x1));
+}
+
+void draw_aggregate(const TimelineFrame& f, const TimelineRow& row, float top, ImVec2 mouse, bool hover_row, TimelineHover& hover) {
+    const float bucket = std::max(1.0f, f.style.px(2));
+    heat_counts(row, f.view.axis, bucket, f.view.heat);
+    std::uint32_t most = 0;
+    for (std::uint32_t c : f.view.heat) most = std::max(most, c);
+    if (most == 0) return;
+    const ImU32 colour = f.style.lane_colour(row.lane);
+    const float log_most = std::log1p(static_cast<float>(most));
+    const float inset = f.style.px(3);
+    for (std::size_t b = 0; b < f.view.heat.size(); ++b) {
+        if (f.view.heat[b] == 0) continue;
+        const float x0 = f.plot_left() + static_cast<float>(b) * bucket;
+        const float strength = 0.2f + 0.8f * std::log1p(static_cast<float>(f.view.heat[b])) / log_most;
+        f.draw->AddRectFilled(ImVec2(x0, top + inset), ImVec2(std::min(x0 + bucket, f.plot_right()), top + f.strip - inset), fade(colour, strength));
+    }
+    if (hover_row) {
+        const auto b = static_cast<std::size_t>(std::max(0.0f, (mouse.x - f.plot_left()) / bucket));
+        if (b < f.view.heat.size() && f.view.heat[b] > 0) {
+            DrawItem item;
+            item.t_first = f.view.axis.time_at(f.plot_left() + static_cast<float>(b) * bucket);
+            item.t_last = f.view.axis.time_at(f.plot_left() + static_cast<float>(b + 1) * bucket);
+            hover.item = item;
+            hover.aggregate = true;
+            hover.aggregate_count = f.view.heat[b];
+        }
+    }
+}
+
+void draw_plot_line(const TimelineFrame& f, const TimelineLine& line, trace::Nanos cursor_time, ImVec2 mouse,
+                    bool mouse_inside, TimelineHover& hover) {
+    const float top = f.top_of(line);
+    if (line.row == TimelineModel::no_row) {
+        f.draw->AddLine(ImVec2(f.plot_left(), top + line.strip - 1), ImVec2(f.plot_right(), top + line.strip - 1),
+                        fade(f.style.lane_colour(line.lane), 0.5f), f.style.line_thickness);
+        return;
+    }
+    const TimelineRow& row = f.model.rows()[line.row];
+    if (!row.series.empty()) draw_bands(f, row, top, cursor_time);
+    const bool hover_row = mouse_inside && mouse.y >= top && mouse.y < top + line.strip && mouse.x >= f.plot_left();
+    if (row.kind == RowKind::aggregate) {
+        draw_aggregate(f, row, top, mouse, hover_row, hover);
+        return;
+    }
+    layout_row(row, f.view.axis, f.style.px(merge_distance_px), f.view.items);
+    float best = f.style.px(4);
+    for (const DrawItem& item : f.view.items) {
+        draw_item(f, item, row.lane, top);
+        if (hover_row) {
+            const float d = distance_to(item, mouse.x);
+            if (d <= best) {
+                best = d;
+                hover.item = item;
+            }
+        }
+    }
+}
+
+}  // namespace
+
+ImU32 fade(ImU32 colour, float alpha) {
+    const float a = static_cast<float>((colour >> IM_COL32_A_SHIFT) & 0xff) * alpha;
+    const auto scaled = static_cast<ImU32>(std::clamp(a, 0.0f, 255.0f));
+    return (colour & ~IM_COL32_A_MASK) | (scaled << IM_COL32_A_SHIFT);
+}
+
+ImVec4 close_button_rect(const TimelineFrame& f, const TimelineLine& line) {
+    const float side = std::min(line.strip, f.font + f.style.px(2));
+    const float right = f.plot_left() - f.style.px(4);
+    const float top = f.top_of(line) + (line.strip - side) * 0.5f;
+    return ImVec4(right - side, top, right, top + side);
+}
+
+void draw_ruler(const TimelineFrame& f, std::size_t cursor, const char* title) {
+    const TimeAxis& axis = f.view.axis;
+    ImDrawList* draw = f.draw;
+    const float bottom = f.rows_top();
+    draw->AddRectFilled(f.origin, ImVec2(f.origin.x + f.size.x, bottom), fade(f.style.grid, 0.6f));
+    draw->AddLine(ImVec2(f.origin.x, bottom - 1), ImVec2(f.origin.x + f.size.x, bottom - 1), f.style.grid);
+
+    // Ticks far enough apart for their widest label.
+    const float label_room = text_width(f.font, "888.888 ms") + f.style.px(16);
+    const Nanos step = tick_step(axis.ns_per_pixel(), label_room);
+    const Nanos minor = step % 5 == 0 ? step / 5 : std::max<Nanos>(step / 2, 1);
+    const Nanos first = (axis.start >= 0 ? (axis.start + minor - 1) / minor : axis.start / minor) * minor;
+    draw->PushClipRect(ImVec2(f.plot_left(), f.origin.y), ImVec2(f.plot_right(), f.rows_bottom()), true);
+    for (Nanos t = first; t <= axis.end; t += minor) {
+        const float x = std::floor(axis.x_of(t)) + 0.5f;
+        const bool major = t % step == 0;
+        draw->AddLine(ImVec2(x, bottom - f.style.px(major ? 7 : 3)), ImVec2(x, bottom), f.style.text_dim);
+        if (!major) continue;
+        draw->AddLine(ImVec2(x, bottom), ImVec2(x, f.rows_bottom()), fade(f.style.grid, 0.7f));
+        text_at(draw, f.font, ImVec2(x + f.style.px(3), f.origin.y + (f.ruler - f.style.px(7) - f.font) * 0.5f), f.style.text_dim, format_tick(t, step));
+    }
+    const float cx = axis.x_of(f.trace.empty() ? 0 : f.trace[cursor].time);
+    const float tri = f.style.px(6);
+    draw->AddTriangleFilled(ImVec2(cx - tri, bottom - tri), ImVec2(cx + tri, bottom - tri), ImVec2(cx, bottom), f.style.cursor);
+    draw->PopClipRect();
+
+    // The corner: the title in compare mode, else the axis name.
+    draw->PushClipRect(f.origin, ImVec2(f.plot_left() - f.style.px(2), bottom), true);
+    const std::string corner = title ? std::string(title) : std::string("time \xE2\x86\x92");  // "time →"
+    text_at(draw, f.font, ImVec2(f.origin.x + f.style.px(6), f.origin.y + (f.ruler - f.font) * 0.5f), title ? f.style.text : f.style.text_dim, corner);
+    draw->PopClipRect();
+}
+
+TimelineHover draw_lines(const TimelineFrame& f, std::size_t cursor, ImVec2 mouse, bool mouse_inside) {
+    TimelineHover hover;
+    const auto& lines = f.view.lines;
+    // Lines are in y order: skip straight to the first one on screen.
+    const auto first = std::partition_point(lines.begin(), lines.end(), [&](const TimelineLine& l) {
+        return f.top_of(l) + l.height <= f.rows_top();
+    });
+    const trace::Nanos cursor_time = f.trace.empty() ? 0 : f.trace[cursor].time;
+
+    // Backgrounds across the whole width: lane headers tinted, rows alternating.
+    f.draw->PushClipRect(ImVec2(f.origin.x, f.rows_top()), ImVec2(f.origin.x + f.size.x, f.rows_bottom()), true);
+    for (auto it = first; it != lines.end() && f.top_of(*it) < f.rows_bottom(); ++it) {
+        const float top = f.top_of(*it);
+        const ImVec2 a(f.origin.x, top), b(f.origin.x + f.size.x, top + it->height);
+        if (it->row == TimelineModel::no_row)
+            f.draw->AddRectFilled(a, b, fade(f.style.lane_colour(it->lane), 0.12f));
+        else if ((it - lines.begin()) % 2 == 0)
+            f.draw->AddRectFilled(a, b, fade(f.style.grid, 0.3f));
+    }
+    f.draw->PopClipRect();
+
+    f.draw->PushClipRect(ImVec2(f.origin.x, f.rows_top()), ImVec2(f.plot_left() - f.style.px(2), f.rows_bottom()), true);
+    for (auto it = first; it != lines.end() && f.top_of(*it) < f.rows_bottom(); ++it) draw_gutter_line(f, *it);
+    f.draw->PopClipRect();
+
+    f.draw->PushClipRect(ImVec2(f.plot_left(), f.rows_top()), ImVec2(f.plot_right(), f.rows_bottom()), true);
+    for (auto it = first; it != lines.end() && f.top_of(*it) < f.rows_bottom(); ++it)
+        draw_plot_line(f, *it, cursor_time, mouse, mouse_inside, hover);
+    f.draw->PopClipRect();
+    return hover;
+}
+
+void draw_cursor(const TimelineFrame& f, std::size_t cursor) {
+    if (f.trace.empty()) return;
+    const float x = f.view.axis.x_of(f.trace[cursor].time);
+    f.draw->PushClipRect(ImVec2(f.plot_left(), f.rows_top()), ImVec2(f.plot_right(), f.rows_bottom()), true);
+    f.draw->AddLine(ImVec2(x, f.rows_top()), ImVec2(x, f.rows_bottom()), fade(f.style.cursor, 0.8f), f.style.line_thickness * 1.5f);
+    // The cursor event itself: its span outlined, or a ring round its mark.
+    const std::uint32_t row_index = f.model.row_of(cursor);
+    if (const TimelineLine* line = line_showing(f.model, f.view.lines, row_index); line && line_visible(f, *line)) {
+        const TimelineRow& row = f.model.rows()[line->row];
+        const float top = f.top_of(*line);
+        const float pad = f.style.px(1);
+        if (line->row == row_index && row.has_spans()) {
+            const std::uint32_t item = f.model.item_of(cursor);
+            const float x0 = f.view.axis.x_of(row.starts[item]);
+            const float x1 = std::max(f.view.axis.x_of(row.end_of(item)), x0 + 1.0f);
+            if (x1 - x0 > f.style.px(6)) {
+                f.draw->AddRect(ImVec2(x0 - pad, top + pad), ImVec2(x1 + pad, top + line->strip - pad), f.style.cursor, 0.0f, 0,
+                                f.style.line_thickness * 2.0f);
+                f.draw->PopClipRect();
+                return;
+            }
+        }
+        f.draw->AddCircle(ImVec2(x, top + line->strip * 0.5f), std::min(line->strip * 0.45f, f.style.px(8)), f.style.cursor, 0,
+                          f.style.line_thickness * 2.0f);
+    }
+    f.draw->PopClipRect();
+}
+
+void draw_arrows(const TimelineFrame& f, std::size_t cursor) {
+    if (f.trace.empty()) return;
+    f.draw->PushClipRect(ImVec2(f.plot_left(), f.rows_top()), ImVec2(f.plot_right(), f.rows_bottom()), true);
+    const float thickness = f.style.line_thickness * 1.5f;
+    const float head = f.style.px(7);
+    std::size_t effect = cursor;
+    for (int hop = 0; hop < arrow_hops; ++hop) {
+        const std::uint32_t cause = f.trace[effect].cause;
+        if (cause == trace::no_event || cause >= f.trace.size()) break;
+        const TimelineLine* from = line_showing(f.model, f.view.lines, f.model.row_of(cause));
+        const TimelineLine* to = line_showing(f.model, f.view.lines, f.model.row_of(effect));
+        // Hops scrolled out of view are skipped, but the chain goes on.
+        if (from && to && line_visible(f, *from) && line_visible(f, *to)) {
+            const trace::Nanos effect_time = f.trace[effect].time;
+            // Leave a span from the moment that matters: a packet from its
+            // arrival, a callback from where it made the call.
+            const TimelineRow& cause_row = f.model.rows()[f.model.row_of(cause)];
+            const std::uint32_t item = f.model.item_of(cause);
+            const trace::Nanos leave = std::clamp(effect_time, cause_row.starts[item], cause_row.end_of(item));
+            const ImVec2 a(f.view.axis.x_of(leave), f.middle_of(*from));
+            const ImVec2 b(f.view.axis.x_of(effect_time), f.middle_of(*to));
+            const bool same_line = from == to;
+            if (!(same_line && std::fabs(b.x - a.x) < f.style.px(3))) {
+                ImVec2 direction(b.x - a.x, b.y - a.y);
+                if (same_line) {
+                    // Along one row: an arc above it, so it does not hide the row.
+                    const float lift = from->strip * 0.8f;
+                    const ImVec2 c1(a.x, a.y - lift), c2(b.x, b.y - lift);
+                    f.draw->AddBezierCubic(a, c1, c2, b, f.style.arrow, thickness);
+                    direction = ImVec2(0.0f, 1.0f);
+                } else {
+                    f.draw->AddLine(a, b, f.style.arrow, thickness);
+                }
+                const float length = std::sqrt(direction.x * direction.x + direction.y * direction.y);
+                const ImVec2 u(direction.x / length, direction.y / length);
+                const ImVec2 n(-u.y, u.x);
+                const ImVec2 back(b.x - u.x * head, b.y - u.y * head);
+                f.draw->AddTriangleFilled(b, ImVec2(back.x + n.x * head * 0.5f, back.y + n.y * head * 0.5f),
+                                          ImVec2(back.x - n.x * head * 0.5f, back.y - n.y * head * 0.5f), f.style.arrow);
+                f.draw->AddCircleFilled(a, f.style.px(2.5f), f.style.arrow);
+            }
+        }
+        effect = cause;
+    }
+    f.draw->PopClipRect();
+}
+
+void draw_selection(const TimelineFrame& f) {
+    if (!f.view.selection) return;
+    const float x0 = std::max(f.view.axis.x_of(f.view.selection->first), f.plot_left());
+    const float x1 = std::min(f.view.axis.x_of(f.view.selection->second), f.plot_right());
+    if (x1 < x0) return;
+    f.draw->AddRectFilled(ImVec2(x0, f.origin.y), ImVec2(x1, f.rows_bottom()), f.style.selection);
+    f.draw->AddLine(ImVec2(x0, f.origin.y), ImVec2(x0, f.rows_bottom()), fade(f.style.selection, 3.0f), f.style.line_thickness);
+    f.draw->AddLine(ImVec2(x1, f.origin.y), ImVec2(x1, f.rows_bottom()), fade(f.style.selection, 3.0f), f.style.line_thickness);
+}
+
+void draw_scroll_indicator(const TimelineFrame& f) {
+    const float visible = f.rows_bottom() - f.rows_top();
+    if (f.content_height <= visible || f.content_height <= 0) return;
+    const float x0 = f.plot_right() + f.style.px(1), x1 = f.origin.x + f.size.x - f.style.px(1);
+    const float thumb = std::max(f.style.px(12), visible * visible / f.content_height);
+    const float y = f.rows_top() + (visible - thumb) * (f.view.scroll_y / (f.content_height - visible));
+    f.draw->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + thumb), fade(f.style.text_dim, 0.6f), f.style.px(2));
+}
+
+}  // namespace loopscope::ui

@@ -1,0 +1,187 @@
+#include "ui/timeline_lod.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace loopscope::ui {
+namespace {
+
+std::size_t lower(const TimelineRow& row, std::size_t first, std::size_t last, Nanos t) {
+    return static_cast<std::size_t>(std::lower_bound(row.starts.begin() + static_cast<std::ptrdiff_t>(first),
+                                                     row.starts.begin() + static_cast<std::ptrdiff_t>(last), t) -
+                                    row.starts.begin());
+}
+
+std::size_t upper(const TimelineRow& row, std::size_t first, std::size_t last, Nanos t) {
+    return static_cast<std::size_t>(std::upper_bound(row.starts.begin() + static_cast<std::ptrdiff_t>(first),
+                                                     row.starts.begin() + static_cast<std::ptrdiff_t>(last), t) -
+                                    row.starts.begin());
+}
+
+// The block being grown by layout_row.
+struct Block {
+    bool open = false;
+    DrawItem item;
+    Nanos last_start = 0;
+};
+
+}  // namespace
+
+ItemRange candidate_range(const TimelineRow& row, Nanos t0, Nanos t1) {
+    ItemRange range;
+    range.first = lower(row, 0, row.size(), t0 - row.longest);
+    range.last = upper(row, range.first, row.size(), t1);
+    return range;
+}
+
+std::size_t count_overlapping(const TimelineRow& row, Nanos t0, Nanos t1) {
+    const ItemRange range = candidate_range(row, t0, t1);
+    const std::size_t inside = lower(row, range.first, range.last, t0);
+    std::size_t count = range.last - inside;
+    if (!row.has_spans()) return count;
+    for (std::size_t i = row.first_ending_after(range.first, inside, t0); i != TimelineRow::npos;
+         i = row.first_ending_after(i + 1, inside, t0))
+        ++count;
+    return count;
+}
+
+void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, std::vector<DrawItem>& out) {
+    out.clear();
+    if (row.starts.empty()) return;
+    const Nanos t0 = axis.start, t1 = axis.end;
+    const ItemRange range = candidate_range(row, t0, t1);
+    const std::size_t inside = lower(row, range.first, range.last, t0);
+    Block block;
+
+    auto emit = [&] {
+        if (!block.open) return;
+        DrawItem& d = block.item;
+        d.x0 = axis.x_of(d.t_first);
+        d.x1 = std::max(axis.x_of(d.t_last), d.x0);
+        if (d.count > 1) d.x1 = std::max(d.x1, d.x0 + merge_px);
+        d.span = d.count == 1 && d.t_last > d.t_first;
+        out.push_back(d);
+        block.open = false;
+    };
+    auto open = [&](std::size_t i) {
+        block.open = true;
+        block.item = DrawItem{};
+        block.item.first_item = static_cast<std::uint32_t>(i);
+        block.item.event = row.events[i];
+        block.item.t_first = row.starts[i];
+        block.item.t_last = row.end_of(i);
+        block.last_start = row.starts[i];
+    };
+    // Items start within reach of the block when they begin less than
+    // merge_px after its last start (and never later than 1 ns after it,
+    // so identical times always fold even at the deepest zoom).
+    auto reach = [&] { return std::max(axis.time_at(axis.x_of(block.last_start) + merge_px), block.last_start + 1); };
+
+    // Spans that began before the window and reach into it, one by one: a
+    // row has few of them (one running phase, one callback).
+    if (row.has_spans()) {
+        for (std::size_t i = row.first_ending_after(range.first, inside, t0); i != TimelineRow::npos;
+             i = row.first_ending_after(i + 1, inside, t0)) {
+            if (block.open && row.starts[i] < reach()) {
+                block.item.count += 1;
+                block.item.t_last = std::max(block.item.t_last, row.end_of(i));
+                block.last_start = row.starts[i];
+                continue;
+            }
+            emit();
+            open(i);
+        }
+    }
+    // Then the items starting inside the window: each step either closes
+    // the block or swallows every item up to the block's reach with one
+    // binary search, so the work is per pixel, not per event.
+    std::size_t i = inside;
+    while (i < range.last) {
+        if (!block.open) {
+            open(i++);
+            continue;
+        }
+        const std::size_t j = lower(row, i, range.last, reach());
+        if (j == i) {
+            emit();
+            continue;
+        }
+        block.item.count += static_cast<std::uint32_t>(j - i);
+        block.item.t_last = std::max(block.item.t_last, row.max_end(i, j));
+        block.last_start = row.starts[j - 1];
+        i = j;
+    }
+    emit();
+}
+
+void heat_counts(const TimelineRow& row, const TimeAxis& axis, float bucket_px, std::vector<std::uint32_t>& out) {
+    bucket_px = std::max(bucket_px, 1.0f);
+    const auto buckets = static_cast<std::size_t>(std::ceil(std::max(axis.width, 0.0f) / bucket_px));
+    out.assign(buckets, 0);
+    if (row.starts.empty()) return;
+    std::size_t from = lower(row, 0, row.size(), axis.time_at(axis.x0));
+    for (std::size_t b = 0; b < buckets; ++b) {
+        const Nanos bucket_end = axis.time_at(axis.x0 + static_cast<float>(b + 1) * bucket_px);
+        const std::size_t to = lower(row, from, row.size(), bucket_end);
+        out[b] = static_cast<std::uint32_t>(to - from);
+        from = to;
+    }
+}
+
+void level_buckets(const LevelSeries& series, const TimeAxis& axis, float bucket_px, std::vector<LevelBucket>& out) {
+    out.clear();
+    if (series.times.empty()) return;
+    bucket_px = std::max(bucket_px, 1.0f);
+    const auto buckets = static_cast<std::size_t>(std::ceil(std::max(axis.width, 0.0f) / bucket_px));
+    const auto& times = series.times;
+    for (std::size_t b = 0; b < buckets; ++b) {
+        const float x0 = axis.x0 + static_cast<float>(b) * bucket_px;
+        const float x1 = std::min(x0 + bucket_px, axis.x0 + axis.width);
+        const Nanos t0 = axis.time_at(x0), t1 = axis.time_at(x1);
+        // Nothing is drawn before the first step.
+        if (t1 <= times.front()) continue;
+        auto [low, high] = series.min_max(t0, t1);
+        const bool flat = low == high;
+        if (flat && !out.empty() && out.back().low == low && out.back().high == high && out.back().x1 == x0) {
+            out.back().x1 = x1;
+            continue;
+        }
+        out.push_back({x0, x1, low, high});
+    }
+}
+
+std::optional<std::uint32_t> hit_test(const TimelineRow& row, const TimeAxis& axis, float x, float tolerance_px) {
+    if (row.starts.empty()) return std::nullopt;
+    const Nanos t = axis.time_at(x);
+    // The item whose start mark is nearest x: the neighbours of t.
+    const std::size_t after = lower(row, 0, row.size(), t);
+    std::optional<std::size_t> nearest;
+    float nearest_distance = tolerance_px;
+    auto consider = [&](std::size_t i) {
+        const float distance = std::fabs(axis.x_of(row.starts[i]) - x);
+        if (distance <= nearest_distance) {
+            nearest = i;
+            nearest_distance = distance;
+        }
+    };
+    if (after < row.size()) consider(after);
+    if (after > 0) {
+        // Of several items at the same time, the first one is reported.
+        const std::size_t before = lower(row, 0, row.size(), row.starts[after - 1]);
+        consider(before);
+    }
+    const bool nearest_is_instant = nearest && row.end_of(*nearest) == row.starts[*nearest];
+    if (nearest_is_instant) return row.events[*nearest];
+    // The innermost span covering x: the latest-starting one that ends at or
+    // after t among the items starting at or before t.
+    if (row.has_spans()) {
+        const std::size_t first = lower(row, 0, row.size(), t - row.longest);
+        const std::size_t last = upper(row, first, row.size(), t);
+        const std::size_t covering = row.last_ending_after(first, last, t);
+        if (covering != TimelineRow::npos) return row.events[covering];
+    }
+    if (nearest) return row.events[*nearest];
+    return std::nullopt;
+}
+
+}  // namespace loopscope::ui
