@@ -338,6 +338,9 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     view->add_option("--at", view_args.viewer.at, "The step to show: a number from 1, or first, middle, last");
     view->add_option("--at-time", view_args.at_time, "Show the step at this time (ns, or with a unit: 250us, 2ms)");
     view->add_option("--size", view_args.size, "Window size, WIDTHxHEIGHT (default: the remembered size, or 1280x720)");
+    view->add_option("--tab", view_args.viewer.tab, "The panel shown below the timeline")
+        ->check(CLI::IsMember({"inspector", "sequence", "events", "parameters"}));
+    view->add_flag("--keys", view_args.viewer.show_help, "Start with the keys and help overlay open");
     view->add_flag("--presenter", view_args.viewer.presenter, "Start in presenter mode: big type, high contrast");
     view->add_option("--scale", view_args.viewer.presenter_scale, "Presenter mode's scale, 1.0 to 3.0")
         ->check(CLI::Range(1.0f, 3.0f));

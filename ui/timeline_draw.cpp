@@ -291,7 +291,10 @@ void draw_ruler(const TimelineFrame& f, std::size_t cursor, const char* title) {
         draw->AddLine(ImVec2(x, bottom - f.style.px(major ? 7 : 3)), ImVec2(x, bottom), f.style.text_dim);
         if (!major) continue;
         draw->AddLine(ImVec2(x, bottom), ImVec2(x, f.rows_bottom()), fade(f.style.grid, 0.7f));
-        text_at(draw, f.font, ImVec2(x + f.style.px(3), f.origin.y + (f.ruler - f.style.px(7) - f.font) * 0.5f), f.style.text_dim, format_tick(t, step));
+        // A label that would be cut by the right edge is left out.
+        const std::string label = format_tick(t, step);
+        if (x + f.style.px(3) + text_width(f.font, label) > f.plot_right()) continue;
+        text_at(draw, f.font, ImVec2(x + f.style.px(3), f.origin.y + (f.ruler - f.style.px(7) - f.font) * 0.5f), f.style.text_dim, label);
     }
     const float cx = axis.x_of(f.trace.empty() ? 0 : f.trace[cursor].time);
     const float tri = f.style.px(6);

@@ -18,6 +18,8 @@ struct ViewerOptions {
     std::optional<trace::Nanos> at_time;  // or the step at this time
     int width = 1280, height = 720;   // window size (screenshots; else the remembered size)
     bool size_given = false;
+    std::string tab;                  // bottom tab to show: inspector, sequence, events, parameters
+    bool show_help = false;           // start with the keys overlay open
     bool presenter = false;
     float presenter_scale = 0.0f;     // 0 = the remembered or default scale
 };

@@ -97,8 +97,8 @@ void draw_explanations(ViewerState& state) {
     draw_explanation(b.trace, b.cursor(), b.state(), state.style, state.large_font);
 }
 
-ImGuiTabItemFlags tab_flags(ViewerState& state, BottomTab tab) {
-    return state.tab_requested && state.tab == tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+ImGuiTabItemFlags tab_flags(std::optional<BottomTab> requested, BottomTab tab) {
+    return requested == tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
 }
 
 void draw_tabs(ViewerState& state) {
@@ -108,25 +108,27 @@ void draw_tabs(ViewerState& state) {
         return;
     }
     if (!ImGui::BeginTabBar("panels")) return;
-    if (ImGui::BeginTabItem("Inspector", nullptr, tab_flags(state, BottomTab::inspector))) {
+    // Read the request before the open tab reports itself as state.tab.
+    const std::optional<BottomTab> requested = state.tab_requested ? std::optional(state.tab) : std::nullopt;
+    if (ImGui::BeginTabItem("Inspector", nullptr, tab_flags(requested, BottomTab::inspector))) {
         state.tab = BottomTab::inspector;
         ImGui::BeginChild("inspector scroll");
         draw_inspector(a.trace, a.state(), a.cursor(), a.inspector, state.style);
         ImGui::EndChild();
         ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Sequence diagram", nullptr, tab_flags(state, BottomTab::sequence))) {
+    if (ImGui::BeginTabItem("Sequence diagram", nullptr, tab_flags(requested, BottomTab::sequence))) {
         state.tab = BottomTab::sequence;
         if (auto picked = draw_sequence(a.trace, a.sequence(), a.cursor(), a.sequence_view, state.style))
             move_cursor(state, *picked);
         ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Event list", nullptr, tab_flags(state, BottomTab::events))) {
+    if (ImGui::BeginTabItem("Event list", nullptr, tab_flags(requested, BottomTab::events))) {
         state.tab = BottomTab::events;
         if (auto picked = draw_event_list(a.trace, a.cursor(), a.event_list, state.style)) move_cursor(state, *picked);
         ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Parameters", nullptr, tab_flags(state, BottomTab::parameters))) {
+    if (ImGui::BeginTabItem("Parameters", nullptr, tab_flags(requested, BottomTab::parameters))) {
         state.tab = BottomTab::parameters;
         draw_parameters(state);
         ImGui::EndTabItem();

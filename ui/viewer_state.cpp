@@ -40,6 +40,14 @@ LoadStatus BackgroundLoad::status() const {
     return status_;
 }
 
+std::optional<BottomTab> tab_from_name(std::string_view name) {
+    if (name == "inspector") return BottomTab::inspector;
+    if (name == "sequence") return BottomTab::sequence;
+    if (name == "events") return BottomTab::events;
+    if (name == "parameters") return BottomTab::parameters;
+    return std::nullopt;
+}
+
 void set_status(ViewerState& state, std::string text, bool is_error) {
     state.status = std::move(text);
     state.status_is_error = is_error;

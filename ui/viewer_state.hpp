@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -53,6 +54,8 @@ private:
 };
 
 enum class BottomTab { inspector, sequence, events, parameters };
+// "inspector", "sequence", "events", "parameters" (the --tab option).
+std::optional<BottomTab> tab_from_name(std::string_view name);
 
 // Actions from keys, toolbar buttons and menus: one path for all of them.
 enum class Action {

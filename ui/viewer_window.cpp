@@ -8,6 +8,7 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
+#include <cfloat>
 #include <cstdlib>
 #include <iostream>
 #include <vector>
@@ -110,6 +111,11 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
     WindowGeometry geometry;
     state.lessons = lesson_titles();
     state.presenter = options.presenter;
+    state.show_help = options.show_help;
+    if (auto tab = tab_from_name(options.tab)) {
+        state.tab = *tab;
+        state.tab_requested = true;
+    }
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
@@ -170,6 +176,9 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
 
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
+        // A screenshot shows the window as it is, not a tooltip under
+        // wherever the virtual display's pointer happens to rest.
+        if (screenshot_mode) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
         update(state, static_cast<double>(io.DeltaTime));
         build_frame(state);
