@@ -185,7 +185,14 @@ TEST_CASE("narrow items merge into blocks whose counts add up", "[timeline]") {
             total += d.count;
             if (d.count > 1) CHECK(d.x1 - d.x0 >= merge_distance_px - 0.01f);
             CHECK(d.x1 >= d.x0);
-            if (i > 0) CHECK(d.t_first >= items[i - 1].t_first);
+        }
+        // Blocks and narrow singles come in time order, each starting more
+        // than the merge distance after the one before.
+        float last_x = -1e30f;
+        for (const DrawItem& d : items) {
+            if (d.span && d.x1 - d.x0 >= merge_distance_px) continue;
+            CHECK(d.x0 >= last_x);
+            last_x = d.x0;
         }
         CHECK(total == brute_overlapping(row, t0, t1));
         // One item per 3 px at most, plus the few spans entering from the left.
@@ -234,6 +241,23 @@ TEST_CASE("level series give the min and max per pixel bucket", "[timeline]") {
         CHECK(b.low == lo);
         CHECK(b.high == hi);
     }
+}
+
+TEST_CASE("a wide span is never folded into the instants at its start", "[timeline]") {
+    // The loop enters six phases at one instant, then sits in poll for 1 ms.
+    std::vector<std::pair<Nanos, Nanos>> raw(6, {20'000, 20'000});
+    raw.emplace_back(20'000, 1'150'000);
+    const TimelineRow row = make_row(raw);
+    std::vector<DrawItem> items;
+    layout_row(row, axis_over(0, 1'400'000, 1000.0f), merge_distance_px, items);
+    REQUIRE(items.size() == 2);
+    const auto span = std::find_if(items.begin(), items.end(), [](const DrawItem& d) { return d.span; });
+    REQUIRE(span != items.end());
+    CHECK(span->count == 1);
+    CHECK(span->t_last == 1'150'000);
+    const auto block = std::find_if(items.begin(), items.end(), [](const DrawItem& d) { return d.count > 1; });
+    REQUIRE(block != items.end());
+    CHECK(block->count == 6);
 }
 
 TEST_CASE("hit-testing finds the event under the pointer", "[timeline]") {

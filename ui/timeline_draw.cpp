@@ -81,7 +81,7 @@ void draw_gutter_line(const TimelineFrame& f, const TimelineLine& line) {
     const TimelineRow& row = f.model.rows()[line.row];
     const bool detail = row.parent >= 0;
     const float indent = f.style.px(detail ? 22 : 12);
-    text_at(f.draw, f.font, ImVec2(x + indent, text_y), row.kind == RowKind::aggregate ? f.style.text_dim : f.style.text, row.label);
+    text_at(f.draw, f.font, ImVec2(x + indent, text_y), f.style.text, row.label);
     if (detail) {
         const ImVec4 r = close_button_rect(f, line);
         const ImU32 colour = f.style.text_dim;
@@ -244,17 +244,26 @@ void draw_plot_line(const TimelineFrame& f, const TimelineLine& line, trace::Nan
         return;
     }
     layout_row(row, f.view.axis, f.style.px(merge_distance_px), f.view.items);
-    float best = f.style.px(4);
-    for (const DrawItem& item : f.view.items) {
-        draw_item(f, item, row.lane, top);
-        if (hover_row) {
+    // Spans first, so instants and blocks inside them stay visible on top;
+    // the mouse prefers those small marks over the span under them.
+    const float tolerance = f.style.px(4);
+    float best_mark = tolerance, best_span = tolerance;
+    std::optional<DrawItem> mark, span;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const DrawItem& item : f.view.items) {
+            if (item.span != (pass == 0)) continue;
+            draw_item(f, item, row.lane, top);
+            if (!hover_row) continue;
             const float d = distance_to(item, mouse.x);
+            float& best = item.span ? best_span : best_mark;
             if (d <= best) {
                 best = d;
-                hover.item = item;
+                (item.span ? span : mark) = item;
             }
         }
     }
+    if (mark) hover.item = mark;
+    else if (span) hover.item = span;
 }
 
 }  // namespace

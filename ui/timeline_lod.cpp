@@ -63,6 +63,23 @@ void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, st
         out.push_back(d);
         block.open = false;
     };
+    auto single = [&](std::size_t i) {
+        DrawItem d;
+        d.first_item = static_cast<std::uint32_t>(i);
+        d.event = row.events[i];
+        d.t_first = row.starts[i];
+        d.t_last = row.end_of(i);
+        d.x0 = axis.x_of(d.t_first);
+        d.x1 = std::max(axis.x_of(d.t_last), d.x0);
+        d.span = d.t_last > d.t_first;
+        out.push_back(d);
+    };
+    // A span at least merge_px wide is always drawn on its own: the loop's
+    // long poll phase must not vanish into a block with the instants at
+    // its start.
+    auto wide = [&](std::size_t i) {
+        return row.has_spans() && axis.x_of(row.end_of(i)) - axis.x_of(row.starts[i]) >= merge_px;
+    };
     auto open = [&](std::size_t i) {
         block.open = true;
         block.item = DrawItem{};
@@ -71,6 +88,12 @@ void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, st
         block.item.t_first = row.starts[i];
         block.item.t_last = row.end_of(i);
         block.last_start = row.starts[i];
+    };
+    auto absorb = [&](std::size_t first, std::size_t last) {
+        if (first >= last) return;
+        block.item.count += static_cast<std::uint32_t>(last - first);
+        block.item.t_last = std::max(block.item.t_last, row.max_end(first, last));
+        block.last_start = row.starts[last - 1];
     };
     // Items start within reach of the block when they begin less than
     // merge_px after its last start (and never later than 1 ns after it,
@@ -82,34 +105,47 @@ void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, st
     if (row.has_spans()) {
         for (std::size_t i = row.first_ending_after(range.first, inside, t0); i != TimelineRow::npos;
              i = row.first_ending_after(i + 1, inside, t0)) {
-            if (block.open && row.starts[i] < reach()) {
-                block.item.count += 1;
-                block.item.t_last = std::max(block.item.t_last, row.end_of(i));
-                block.last_start = row.starts[i];
-                continue;
+            if (wide(i)) {
+                single(i);
+            } else if (block.open && row.starts[i] < reach()) {
+                absorb(i, i + 1);
+            } else {
+                emit();
+                open(i);
             }
-            emit();
-            open(i);
         }
     }
     // Then the items starting inside the window: each step either closes
-    // the block or swallows every item up to the block's reach with one
-    // binary search, so the work is per pixel, not per event.
+    // the block, or swallows every item up to the block's reach with one
+    // binary search (stopping at a wide span, found with the row's end
+    // tree), so the work is per pixel and per wide span, not per event.
     std::size_t i = inside;
     while (i < range.last) {
         if (!block.open) {
-            open(i++);
+            if (wide(i)) single(i);
+            else open(i);
+            ++i;
             continue;
         }
-        const std::size_t j = lower(row, i, range.last, reach());
+        const Nanos r = reach();
+        const std::size_t j = lower(row, i, range.last, r);
         if (j == i) {
             emit();
             continue;
         }
-        block.item.count += static_cast<std::uint32_t>(j - i);
-        block.item.t_last = std::max(block.item.t_last, row.max_end(i, j));
-        block.last_start = row.starts[j - 1];
-        i = j;
+        // Items starting within reach but ending a merge distance beyond
+        // it are wide: they leave the block and are drawn alone.
+        const std::size_t k = row.has_spans()
+            ? row.first_ending_after(i, j, std::max(axis.time_at(axis.x_of(r) + merge_px), r + 1))
+            : TimelineRow::npos;
+        if (k == TimelineRow::npos) {
+            absorb(i, j);
+            i = j;
+        } else {
+            absorb(i, k);
+            single(k);
+            i = k + 1;
+        }
     }
     emit();
 }

@@ -43,8 +43,10 @@ struct DrawItem {
 };
 
 // The items of a row to draw in the axis window, merged where they would
-// start within `merge_px` of the previous one. Appends to `out` (cleared
-// first) so a frame can reuse one buffer.
+// start within `merge_px` of the previous one; spans at least `merge_px`
+// wide are never merged and come out as single items (so `out` is not
+// ordered by time: draw spans first, then the rest on top). Fills `out`
+// (cleared first) so a frame can reuse one buffer.
 void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, std::vector<DrawItem>& out);
 
 // Events per bucket of `bucket_px` pixels across the axis width (aggregate
