@@ -14,6 +14,7 @@
 // run can only be slowed down by noise, never sped up. Usage:
 //   loopscope_bench [--clients N] [--viewer-clients N] [--runs N] [--json]
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <cstdint>
@@ -36,8 +37,11 @@
 #include "sim/lessons.hpp"
 #include "sim/simulate.hpp"
 #include "trace/jsonl.hpp"
+#include "ui/document.hpp"
 #include "ui/timeline_model.hpp"
 #include "ui/timeline_view.hpp"
+#include "ui/viewer_fonts.hpp"
+#include "ui/viewer_frame.hpp"
 #include "ui/view_style.hpp"
 
 namespace {
@@ -196,6 +200,56 @@ std::int64_t median_frame_ns(const trace::Trace& t, const ui::TimelineModel& mod
     return times[times.size() / 2];
 }
 
+// The median CPU time of a whole viewer frame (toolbar, timeline,
+// explanation, inspector: build_frame), stepping one event forward each
+// frame as playback does, so the cursor's state update is counted too.
+std::int64_t median_viewer_frame_ns(ui::ViewerState& state, int frames) {
+    std::vector<std::int64_t> times;
+    for (int i = 0; i < frames + 3; ++i) {
+        ImGui::GetIO().MousePos = ImVec2(700.0f, 200.0f);
+        const std::int64_t start = thread_cpu_ns();
+        ImGui::NewFrame();
+        ui::apply_action(state, ui::Action::step_forward);
+        ui::build_frame(state);
+        ImGui::Render();
+        const std::int64_t ns = thread_cpu_ns() - start;
+        if (i >= 3) times.push_back(ns);
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+// Opening the trace as the viewer does (read, keyframes, timeline and
+// sequence models), then whole frames at full zoom-out and at 1 ms.
+void run_whole_viewer_bench(const std::string& path, std::ostream& log, std::vector<Measurement>& results) {
+    std::atomic<bool> cancel{false};
+    const auto start = Clock::now();
+    auto opened = ui::load_document(ui::DocumentSource{ui::DocumentSource::Type::trace_file, path, {}, {}},
+                                    [](const ui::LoadStatus&) {}, cancel);
+    const std::int64_t open_ns = elapsed_ns(start);
+    if (auto* error = std::get_if<std::string>(&opened)) throw std::runtime_error("opening the viewer trace failed: " + *error);
+    log << "viewer open (read + index): " << open_ns / 1'000'000 << " ms\n";
+    results.push_back({"viewer open (read + index)", "ms", static_cast<std::uint64_t>(open_ns / 1'000'000), 2000, false});
+
+    HeadlessImGui gui(1280.0f, 720.0f);
+    ui::ViewerState state;
+    ui::build_fonts(state, 1.0f);
+    state.style = ui::make_view_style(false, 1.0f, true);
+    state.primary = std::move(std::get<std::unique_ptr<ui::Document>>(opened));
+    const trace::Trace& t = state.primary->trace;
+    ui::move_cursor(state, t.size() / 2);
+    constexpr int frames = 50;
+    const std::int64_t full_ns = median_viewer_frame_ns(state, frames);
+    log << "whole viewer frame at full zoom-out: " << full_ns / 1000 << " us\n";
+    const trace::Nanos busy = busiest_millisecond(t);
+    state.primary->timeline_view.axis.show(busy, busy + 1'000'000);
+    ui::move_cursor(state, ui::index_at_time(t, busy + 500'000));
+    const std::int64_t window_ns = median_viewer_frame_ns(state, frames);
+    log << "whole viewer frame at a 1 ms window: " << window_ns / 1000 << " us\n";
+    results.push_back({"whole viewer frame, full zoom-out", "us", static_cast<std::uint64_t>(full_ns / 1000), 8000, false});
+    results.push_back({"whole viewer frame, 1 ms window", "us", static_cast<std::uint64_t>(window_ns / 1000), 8000, false});
+}
+
 void run_viewer_bench(const Options& options, std::ostream& log, std::vector<Measurement>& results) {
     const sim::Scenario scenario = load_bench_scenario(options.viewer_clients);
     const trace::Trace simulated = sim::simulate(scenario);
@@ -246,8 +300,9 @@ void run_viewer_bench(const Options& options, std::ostream& log, std::vector<Mea
     const auto cursor = static_cast<std::size_t>(std::min<std::ptrdiff_t>(inside - t.events().begin(), static_cast<std::ptrdiff_t>(t.size()) - 1));
     const std::int64_t window_ns = median_frame_ns(t, *model, view, cursor, frames);
     log << "frame at a 1 ms window from " << busy << " ns: " << window_ns / 1000 << " us\n";
-    results.push_back({"frame build, full zoom-out", "us", static_cast<std::uint64_t>(full_ns / 1000), 8000, false});
-    results.push_back({"frame build, 1 ms window", "us", static_cast<std::uint64_t>(window_ns / 1000), 8000, false});
+    results.push_back({"timeline frame, full zoom-out", "us", static_cast<std::uint64_t>(full_ns / 1000), 8000, false});
+    results.push_back({"timeline frame, 1 ms window", "us", static_cast<std::uint64_t>(window_ns / 1000), 8000, false});
+    run_whole_viewer_bench(temporary.path.string(), log, results);
 }
 
 std::vector<Measurement> run_bench(const Options& options, std::ostream& log) {

@@ -334,6 +334,12 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     view->add_option("target", view_args.viewer.target, "A built-in lesson id, a scenario .json or a trace .jsonl (default: " +
                                                             std::string(sim::default_lesson_id) + ")");
     view->add_option("--compare", view_args.viewer.compare_target, "Also open this lesson, scenario or trace below, on the same time axis");
+    view->add_option("--set", view_args.viewer.overrides, "Override a scenario field: key=value")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    view->add_option("--compare-set", view_args.viewer.compare_overrides, "Override a field of the compared scenario: key=value")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     view->add_option("--screenshot", view_args.viewer.screenshot, "Write a PNG of the window to this file and exit");
     view->add_option("--at", view_args.viewer.at, "The step to show: a number from 1, or first, middle, last");
     view->add_option("--at-time", view_args.at_time, "Show the step at this time (ns, or with a unit: 250us, 2ms)");

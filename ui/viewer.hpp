@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "trace/trace.hpp"
 
@@ -13,6 +14,8 @@ namespace loopscope::ui {
 struct ViewerOptions {
     std::string target;               // lesson id, scenario .json or trace .jsonl
     std::string compare_target;       // open this too, stacked below (compare mode)
+    std::vector<std::string> overrides;          // --set key=value for the target's scenario
+    std::vector<std::string> compare_overrides;  // --compare-set, for the compared scenario
     std::string screenshot;           // write a PNG of the window and exit
     std::string at;                   // step to show: 1-based number, "first", "middle", "last"
     std::optional<trace::Nanos> at_time;  // or the step at this time

@@ -69,12 +69,18 @@ void draw_timelines(ViewerState& state, ImVec2 size) {
     const std::string label_a = document_label("A", a), label_b = document_label("B", b);
     const float gap = ImGui::GetStyle().ItemSpacing.y;
     const ImVec2 half(size.x, (size.y - gap) / 2.0f);
+    // Scrolling the rows of one scrolls the other too, so the same lanes
+    // stay side by side (both traces have the same lanes in the same order).
     TimelineInput input_a{&a.trace, &a.timeline(), a.cursor(), label_a.c_str(), state.show_arrows};
+    const float scroll_a = a.timeline_view.scroll_y;
     const TimelineResult result_a = draw_timeline("timeline A", input_a, a.timeline_view, state.style, half);
     if (result_a.zoom_changed) b.timeline_view.axis = a.timeline_view.axis;
+    if (a.timeline_view.scroll_y != scroll_a) b.timeline_view.scroll_y = a.timeline_view.scroll_y;
     TimelineInput input_b{&b.trace, &b.timeline(), b.cursor(), label_b.c_str(), state.show_arrows};
+    const float scroll_b = b.timeline_view.scroll_y;
     const TimelineResult result_b = draw_timeline("timeline B", input_b, b.timeline_view, state.style, half);
     if (result_b.zoom_changed) a.timeline_view.axis = b.timeline_view.axis;
+    if (b.timeline_view.scroll_y != scroll_b) a.timeline_view.scroll_y = b.timeline_view.scroll_y;
     if (result_a.clicked) move_cursor(state, *result_a.clicked);
     if (result_b.clicked) {
         b.move_to(*result_b.clicked);
@@ -82,10 +88,22 @@ void draw_timelines(ViewerState& state, ImVec2 size) {
     }
 }
 
+// At the first step the lesson's introduction follows the explanation, so
+// a newcomer reads what the lesson is about before stepping.
+void draw_introduction(const ViewerState& state, const Document& document) {
+    if (document.cursor() != 0 || document.lesson_text.empty()) return;
+    ImGui::Separator();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state.style.warn), "About this lesson");
+    ImGui::TextWrapped("%s", document.lesson_text.c_str());
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state.style.warn),
+                       "Press Right (or Next) to take the first step, Shift+Right to jump to the next caption.");
+}
+
 void draw_explanations(ViewerState& state) {
     Document& a = *state.primary;
     if (!state.compare) {
         draw_explanation(a.trace, a.cursor(), a.state(), state.style, state.large_font);
+        draw_introduction(state, a);
         return;
     }
     Document& b = *state.compare;
@@ -177,9 +195,21 @@ void draw_menu_bar(ViewerState& state) {
     }
     if (ImGui::BeginMenu("Help")) {
         if (ImGui::MenuItem("Keys and how to read the screen", "F1")) apply_action(state, Action::help);
+        if (ImGui::MenuItem("About this lesson", nullptr, false, state.primary && !state.primary->lesson_text.empty()))
+            state.show_lesson = true;
         ImGui::EndMenu();
     }
     ImGui::EndMenuBar();
+}
+
+void draw_lesson_window(ViewerState& state) {
+    if (!state.show_lesson || !state.primary) return;
+    ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 36, ImGui::GetFontSize() * 24), ImGuiCond_FirstUseEver);
+    if (ImGui::Begin(("About this lesson: " + state.primary->title + "###lesson").c_str(), &state.show_lesson,
+                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
+        ImGui::TextWrapped("%s", state.primary->lesson_text.c_str());
+    }
+    ImGui::End();
 }
 
 }  // namespace
@@ -222,6 +252,7 @@ void build_frame(ViewerState& state) {
     }
     draw_status_line(state);
     draw_dialogs(state);
+    draw_lesson_window(state);
     draw_loading(state);
     ImGui::End();
 }

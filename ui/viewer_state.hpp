@@ -92,6 +92,7 @@ struct ViewerState {
 
     // Dialogs and messages.
     bool show_help = false;
+    bool show_lesson = false;         // the lesson's introduction in its own window
     bool open_dialog_requested = false;
     bool export_dialog_requested = false;
     bool compare_dialog_requested = false;

@@ -91,7 +91,19 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
         err << "loopscope view: " << *message << "\n";
         return 2;
     }
+    if (!options.overrides.empty()) {
+        DocumentSource& source = std::get<DocumentSource>(primary_source);
+        if (source.type == DocumentSource::Type::trace_file) {
+            err << "loopscope view: --set changes a scenario, but " << source.name << " is a recorded trace\n";
+            return 2;
+        }
+        source.overrides = options.overrides;
+    }
     std::optional<DocumentSource> compare_source;
+    if (options.compare_target.empty() && !options.compare_overrides.empty()) {
+        err << "loopscope view: --compare-set needs --compare (e.g. --compare tcp-echo --compare-set os=windows)\n";
+        return 2;
+    }
     if (!options.compare_target.empty()) {
         auto resolved = resolve_source(options.compare_target);
         if (auto* message = std::get_if<std::string>(&resolved)) {
@@ -99,6 +111,11 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
             return 2;
         }
         compare_source = std::get<DocumentSource>(resolved);
+        if (!options.compare_overrides.empty() && compare_source->type == DocumentSource::Type::trace_file) {
+            err << "loopscope view: --compare-set changes a scenario, but " << compare_source->name << " is a recorded trace\n";
+            return 2;
+        }
+        compare_source->overrides = options.compare_overrides;
     }
 
     glfwSetErrorCallback(report_glfw_error);
