@@ -8,12 +8,16 @@
 #include <imgui_internal.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
 
 #include "imgui_headless.hpp"
 #include "sim/lessons.hpp"
 #include "sim/simulate.hpp"
 #include "ui/stepping.hpp"
 #include "ui/viewer_fonts.hpp"
+#include "ui/viewer_settings.hpp"
 #include "ui/viewer_frame.hpp"
 #include "ui/viewer_state.hpp"
 
@@ -283,4 +287,65 @@ TEST_CASE("a background load reports progress, and a bad file becomes a message,
     auto missing = ui::resolve_source("/no/such/file.jsonl");
     REQUIRE(std::holds_alternative<std::string>(missing));
     CHECK(std::get<std::string>(missing).find("neither a built-in lesson nor a file") != std::string::npos);
+}
+
+TEST_CASE("the layout survives a save and load of imgui.ini, and bad values are clamped", "[viewer]") {
+    ui::WindowGeometry saved_geometry{1600, 900};
+    std::string ini;
+    {
+        test::HeadlessImGui imgui;
+        ui::ViewerState state;
+        ui::register_settings(state, saved_geometry);
+        state.timeline_fraction = 0.62f;
+        state.explain_fraction = 0.33f;
+        state.presenter_scale = 2.5f;
+        state.step_size = ui::StepSize::iteration;
+        state.show_arrows = false;
+        ini = ImGui::SaveIniSettingsToMemory();
+    }
+    CHECK(ini.find("[loopscope][layout]") != std::string::npos);
+    {
+        test::HeadlessImGui imgui;
+        ui::ViewerState state;
+        ui::WindowGeometry geometry;
+        ui::register_settings(state, geometry);
+        ImGui::LoadIniSettingsFromMemory(ini.c_str(), ini.size());
+        CHECK(geometry.width == 1600);
+        CHECK(geometry.height == 900);
+        CHECK(state.timeline_fraction == Approx(0.62f));
+        CHECK(state.explain_fraction == Approx(0.33f));
+        CHECK(state.presenter_scale == Approx(2.5f));
+        CHECK(state.step_size == ui::StepSize::iteration);
+        CHECK_FALSE(state.show_arrows);
+    }
+    {
+        test::HeadlessImGui imgui;
+        ui::ViewerState state;
+        ui::WindowGeometry geometry;
+        ui::register_settings(state, geometry);
+        const std::string corrupt =
+            "[loopscope][layout]\nWindow=-5,999999\nTimeline=7\nPresenterScale=-1\nStepSize=9\nnonsense\n";
+        ImGui::LoadIniSettingsFromMemory(corrupt.c_str(), corrupt.size());
+        CHECK(geometry.width == 640);
+        CHECK(geometry.height == 8192);
+        CHECK(state.timeline_fraction == Approx(0.85f));
+        CHECK(state.presenter_scale == Approx(1.0f));
+        CHECK(state.step_size == ui::StepSize::event);
+    }
+}
+
+TEST_CASE("the settings file lives in the user's config directory, never the working directory", "[viewer]") {
+    const char* old_xdg = std::getenv("XDG_CONFIG_HOME");
+    const std::string saved = old_xdg ? old_xdg : "";
+    const auto folder = std::filesystem::temp_directory_path() / ("loopscope-xdg-" + std::to_string(::getpid()));
+    ::setenv("XDG_CONFIG_HOME", folder.c_str(), 1);
+    CHECK(ui::settings_path() == (folder / "loopscope" / "imgui.ini").string());
+    CHECK(std::filesystem::is_directory(folder / "loopscope"));
+    ::setenv("XDG_CONFIG_HOME", "relative/path", 1);  // not absolute: the spec says ignore it
+    const std::string fallback = ui::settings_path();
+    CHECK(fallback.find("relative/path") == std::string::npos);
+    CHECK(fallback.find(".config/loopscope/imgui.ini") != std::string::npos);
+    if (old_xdg) ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+    else ::unsetenv("XDG_CONFIG_HOME");
+    std::filesystem::remove_all(folder);
 }
