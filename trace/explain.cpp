@@ -13,14 +13,7 @@
 #include <string_view>
 
 namespace loopscope::trace {
-namespace {
-
-constexpr std::uint64_t kib = 1024;
-constexpr std::uint64_t mib = kib * 1024;
-constexpr std::uint64_t gib = mib * 1024;
-
-// 1234567 -> "1,234,567"
-std::string with_commas(std::uint64_t n) {
+std::string format_count(std::uint64_t n) {
     const std::string digits = std::to_string(n);
     std::string text;
     text.reserve(digits.size() + digits.size() / 3);
@@ -30,6 +23,14 @@ std::string with_commas(std::uint64_t n) {
     }
     return text;
 }
+
+namespace {
+
+constexpr std::uint64_t kib = 1024;
+constexpr std::uint64_t mib = kib * 1024;
+constexpr std::uint64_t gib = mib * 1024;
+
+std::string with_commas(std::uint64_t n) { return format_count(n); }
 
 // `value / unit` with one decimal, rounded, without a trailing ".0".
 std::string one_decimal(std::uint64_t value, std::uint64_t unit) {

@@ -25,15 +25,6 @@ constexpr std::size_t connection_lookback = 10000;
 // Above this many connections a summary line says what they are all doing.
 constexpr std::size_t summary_threshold = 16;
 
-std::string with_commas(std::uint64_t n) {
-    const std::string digits = std::to_string(n);
-    std::string text;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-        text += digits[i];
-    }
-    return text;
-}
 
 std::string tcp_state_name(trace::TcpState state) {
     const auto names = trace::enum_names(trace::FieldType::tcp_state);
@@ -156,9 +147,9 @@ std::string connection_summary(const trace::WorldState& state) {
     if (counts.not_accepted > 0) parts.emplace_back(counts.not_accepted, "handshake under way");
     // Largest first; stable so equal counts keep the TCP state order.
     std::stable_sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::string text = with_commas(counts.total) + (counts.total == 1 ? " connection" : " connections");
+    std::string text = trace::format_count(counts.total) + (counts.total == 1 ? " connection" : " connections");
     for (std::size_t i = 0; i < parts.size(); ++i)
-        text += (i == 0 ? ": " : ", ") + with_commas(parts[i].first) + " " + parts[i].second;
+        text += (i == 0 ? ": " : ", ") + trace::format_count(parts[i].first) + " " + parts[i].second;
     return text;
 }
 

@@ -41,15 +41,6 @@ struct Columns {
     std::uint16_t to(const SequenceSegment& s) const { return only_conn < 0 ? map(s.to) : (s.from_client ? 0 : 1); }
 };
 
-std::string with_commas(std::uint64_t n) {
-    const std::string digits = std::to_string(n);
-    std::string text;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-        text += digits[i];
-    }
-    return text;
-}
 
 void refresh_rows(const SequenceModel& model, SequenceState& state) {
     if (state.rows_model == &model && state.rows_model_segments == model.segments.size() &&
@@ -81,7 +72,7 @@ void draw_filter(const SequenceModel& model, std::size_t cursor, const trace::Tr
     }
     ImGui::SameLine();
     ImGui::PushStyleColor(ImGuiCol_Text, style.text_dim);
-    ImGui::TextUnformatted((with_commas(state.rows.size()) + " packets").c_str());
+    ImGui::TextUnformatted((trace::format_count(state.rows.size()) + " packets").c_str());
     ImGui::PopStyleColor();
 }
 
@@ -122,7 +113,7 @@ Columns make_columns(const trace::Trace& trace, const SequenceModel& model, cons
     if (shown < model.connection_count) {
         columns.others = static_cast<std::uint16_t>(columns.endpoints.size());
         columns.endpoints.push_back({SequenceEndpoint::Role::other_clients, trace::no_conn,
-                                     "other clients (" + with_commas(model.connection_count - shown) + ")"});
+                                     "other clients (" + trace::format_count(model.connection_count - shown) + ")"});
     }
     return columns;
 }

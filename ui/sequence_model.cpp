@@ -1,6 +1,7 @@
 // Building the flow graph: which host sent each segment comes from the
 // event's host, compared with the connection's client host in the header;
 // the receiver is the other end.
+#include "trace/explain.hpp"
 #include "ui/sequence_model.hpp"
 
 #include <algorithm>
@@ -8,15 +9,6 @@
 namespace loopscope::ui {
 namespace {
 
-std::string with_commas(std::uint64_t n) {
-    const std::string digits = std::to_string(n);
-    std::string text;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-        text += digits[i];
-    }
-    return text;
-}
 
 const trace::ConnectionInfo* find_connection(const trace::Trace& trace, std::int32_t conn) {
     const auto& list = trace.header.connections;
@@ -97,7 +89,7 @@ SequenceModel build_sequence_model(const trace::Trace& trace, std::size_t max_cl
     }
     if (others != 0) {
         const std::size_t hidden = model.connection_count - max_client_columns;
-        model.endpoints[others].label = "other clients (" + with_commas(hidden) + ")";
+        model.endpoints[others].label = "other clients (" + trace::format_count(hidden) + ")";
     }
     return model;
 }

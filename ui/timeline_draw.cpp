@@ -101,8 +101,8 @@ void draw_gutter_line(const TimelineFrame& f, const TimelineLine& line) {
 
 std::string level_text(const LevelSeries& s, std::int64_t value) {
     const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(value, 0));
-    std::string text = s.is_bytes ? trace::format_bytes(v) : with_commas(v);
-    if (s.capacity > 0) text += " / " + (s.is_bytes ? trace::format_bytes(static_cast<std::uint64_t>(s.capacity)) : with_commas(static_cast<std::uint64_t>(s.capacity)));
+    std::string text = s.is_bytes ? trace::format_bytes(v) : trace::format_count(v);
+    if (s.capacity > 0) text += " / " + (s.is_bytes ? trace::format_bytes(static_cast<std::uint64_t>(s.capacity)) : trace::format_count(static_cast<std::uint64_t>(s.capacity)));
     return text;
 }
 
@@ -162,7 +162,7 @@ void draw_item(const TimelineFrame& f, const DrawItem& item, trace::Lane lane, f
     if (item.count > 1) {
         f.draw->AddRectFilled(ImVec2(item.x0, y0), ImVec2(item.x1, y1), fade(colour, 0.5f));
         f.draw->AddRect(ImVec2(item.x0, y0), ImVec2(item.x1, y1), colour, 0.0f, 0, f.style.line_thickness);
-        const std::string count = with_commas(item.count);
+        const std::string count = trace::format_count(item.count);
         const float small = f.font * small_text;
         if (text_width(small, count) + f.style.px(6) < item.x1 - item.x0)
             text_at(f.draw, small, ImVec2(item.x0 + f.style.px(3), mid - small * 0.5f), f.style.text, count);

@@ -24,23 +24,13 @@ void wrapped_text(const std::string& text) {
     ImGui::PopTextWrapPos();
 }
 
-std::string time_text(Nanos t) { return trace::format_nanos(t) + " (" + with_commas(static_cast<std::uint64_t>(t < 0 ? -t : t)) + " ns)"; }
+std::string time_text(Nanos t) { return trace::format_nanos(t) + " (" + trace::format_count(static_cast<std::uint64_t>(t < 0 ? -t : t)) + " ns)"; }
 
 }  // namespace
 
-std::string with_commas(std::uint64_t n) {
-    const std::string digits = std::to_string(n);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out;
-}
-
 std::string field_value_text(const trace::Trace& trace, FieldType type, std::int64_t value) {
     switch (type) {
-        case FieldType::count: return value < 0 ? std::to_string(value) : with_commas(static_cast<std::uint64_t>(value));
+        case FieldType::count: return value < 0 ? std::to_string(value) : trace::format_count(static_cast<std::uint64_t>(value));
         case FieldType::bytes: return value < 0 ? std::to_string(value) : trace::format_bytes(static_cast<std::uint64_t>(value));
         case FieldType::nanos: return trace::format_nanos(value);
         case FieldType::flag: return value != 0 ? "yes" : "no";
@@ -94,7 +84,7 @@ void event_tooltip(const trace::Trace& trace, std::uint32_t event, const ViewSty
             ImGui::TextUnformatted(value.c_str());
             ImGui::PopTextWrapPos();
         };
-        row("step", with_commas(event + 1ull) + " of " + with_commas(trace.size()));
+        row("step", trace::format_count(event + 1ull) + " of " + trace::format_count(trace.size()));
         row("time", time_text(e.time));
         if (e.conn != trace::no_conn) row("connection", std::to_string(e.conn));
         if (e.host < trace.header.hosts.size()) row("host", trace.header.hosts[e.host].name);
@@ -108,7 +98,7 @@ void event_tooltip(const trace::Trace& trace, std::uint32_t event, const ViewSty
 
 void merged_tooltip(const DrawItem& item, const ViewStyle& style) {
     ImGui::BeginTooltip();
-    coloured_text(style.text, with_commas(item.count) + " events (zoom in to see them)");
+    coloured_text(style.text, trace::format_count(item.count) + " events (zoom in to see them)");
     ImGui::TextDisabled("from %s", time_text(item.t_first).c_str());
     ImGui::TextDisabled("to   %s", time_text(item.t_last).c_str());
     ImGui::EndTooltip();
@@ -116,7 +106,7 @@ void merged_tooltip(const DrawItem& item, const ViewStyle& style) {
 
 void aggregate_tooltip(std::uint32_t count, Nanos t0, Nanos t1, const ViewStyle& style) {
     ImGui::BeginTooltip();
-    coloured_text(style.text, with_commas(count) + (count == 1 ? " event" : " events") + " of all connections here");
+    coloured_text(style.text, trace::format_count(count) + (count == 1 ? " event" : " events") + " of all connections here");
     ImGui::TextDisabled("%s to %s", trace::format_nanos(t0).c_str(), trace::format_nanos(t1).c_str());
     wrapped_text("Click to open the connection of the nearest event in its own rows.");
     ImGui::EndTooltip();

@@ -20,9 +20,6 @@ std::string field_value_text(const trace::Trace& trace, trace::FieldType type, s
 // ("PSH|ACK 13 B"). Empty when the kind has nothing short to say.
 std::string item_label(const trace::Trace& trace, std::uint32_t event);
 
-// "1,234": thousands separated, for counts in labels.
-std::string with_commas(std::uint64_t n);
-
 // ImGui tooltips (call while the item is hovered).
 void event_tooltip(const trace::Trace& trace, std::uint32_t event, const ViewStyle& style);
 void merged_tooltip(const DrawItem& item, const ViewStyle& style);

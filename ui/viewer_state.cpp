@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "trace/explain.hpp"
+
 namespace loopscope::ui {
 
 BackgroundLoad::BackgroundLoad(DocumentSource source_in, Slot slot_in, std::optional<trace::Nanos> keep_time_in)
@@ -111,7 +113,7 @@ void install(ViewerState& state, BackgroundLoad& load) {
     state.window_title = "loopscope - " + state.primary->title;
     move_cursor(state, index);
     if (!state.status_is_error) set_status(state, "opened " + state.primary->origin + ": " +
-                                                      std::to_string(state.primary->trace.size()) + " steps");
+                                                      trace::format_count(state.primary->trace.size()) + " steps");
 }
 
 }  // namespace

@@ -98,8 +98,8 @@ void draw_toolbar(ViewerState& state) {
 
     if (have) {
         const trace::Event& event = document->trace[document->cursor()];
-        const std::string where = "step " + std::to_string(document->cursor() + 1) + " of " +
-                                  std::to_string(document->trace.size()) + "   t = " + format_step_time(event.time);
+        const std::string where = "step " + trace::format_count(document->cursor() + 1) + " of " +
+                                  trace::format_count(document->trace.size()) + "   t = " + format_step_time(event.time);
         const float width = ImGui::CalcTextSize(where.c_str()).x;
         flow(width);
         const float right = ImGui::GetWindowContentRegionMax().x - width;
