@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -132,5 +133,14 @@ TEST_CASE("a screenshot with a bad step or target fails clearly and writes nothi
     CHECK(bad_target.output.find("neither a built-in lesson nor a file") != std::string::npos);
     const Run bad_size = run("view tcp-echo --screenshot " + png.string() + " --size 12x");
     CHECK(bad_size.code == 2);
+    // A scenario that fails only once the viewer loads it (on its worker
+    // thread): the error still names file, line and field.
+    const fs::path scenario = dir.path / "bad.json";
+    { std::ofstream(scenario) << "{\"id\": \"x\",\n \"clients\": {\"count\": \"abc\"}}\n"; }
+    const Run bad_compare = run("view tcp-echo --compare " + scenario.string() + " --screenshot " + png.string());
+    CHECK(bad_compare.code == 2);
+    CHECK(bad_compare.output.find("bad.json:2:") != std::string::npos);
+    CHECK(bad_compare.output.find("clients.count") != std::string::npos);
+    fs::remove(scenario);
     CHECK(fs::is_empty(dir.path));
 }

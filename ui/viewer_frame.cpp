@@ -248,7 +248,15 @@ void build_frame(ViewerState& state) {
         draw_tabs(state);
         ImGui::EndChild();
     } else {
-        ImGui::Dummy(ImVec2(0, ImGui::GetContentRegionAvail().y - ImGui::GetTextLineHeightWithSpacing() * 2));
+        // Nothing open: the first load is running, failed or was cancelled.
+        const float room = ImGui::GetContentRegionAvail().y - ImGui::GetTextLineHeightWithSpacing() * 2;
+        ImGui::BeginChild("empty", ImVec2(0, std::max(10.0f, room)));
+        if (!state.loading) {
+            ImGui::SetCursorPosY(ImGui::GetContentRegionAvail().y / 2);
+            ImGui::TextWrapped("Nothing is open. Pick a lesson in the toolbar, or File > Open... (Ctrl+O) a scenario "
+                               "(.json) or a trace (.jsonl).");
+        }
+        ImGui::EndChild();
     }
     draw_status_line(state);
     draw_dialogs(state);

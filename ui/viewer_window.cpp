@@ -225,6 +225,11 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
                 exit_code = 2;
                 break;
             }
+            if (loaded && frames_ready == 0 && compare_source && !state.compare) {
+                err << "loopscope view: --compare: " << state.status << "\n";
+                exit_code = 2;
+                break;
+            }
             if (loaded && frames_ready == 0 && !position_cursor(state, options, err)) {
                 exit_code = 2;
                 break;
