@@ -10,7 +10,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <stb/stb_image.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "imgui_headless.hpp"
 #include "sim/lessons.hpp"
@@ -18,6 +24,7 @@
 #include "ui/stepping.hpp"
 #include "ui/viewer_fonts.hpp"
 #include "ui/viewer_settings.hpp"
+#include "ui/png_writer.hpp"
 #include "ui/viewer_frame.hpp"
 #include "ui/viewer_state.hpp"
 
@@ -135,7 +142,7 @@ TEST_CASE("compare mode aligns two traces by time since their origin", "[viewer]
     CHECK(ui::aligned_cursor(real, 2, virtual_trace) == 2);  // 2000 ns in: the event at 600
 }
 
-TEST_CASE("--at and --at-time accept the documented forms and reject the rest", "[viewer]") {
+TEST_CASE("the step and time forms of --at and --at-time are accepted, and the rest rejected", "[viewer]") {
     CHECK(std::get<std::size_t>(ui::parse_step_spec("1", 10)) == 0);
     CHECK(std::get<std::size_t>(ui::parse_step_spec("10", 10)) == 9);
     CHECK(std::get<std::size_t>(ui::parse_step_spec("first", 10)) == 0);
@@ -347,5 +354,45 @@ TEST_CASE("the settings file lives in the user's config directory, never the wor
     CHECK(fallback.find(".config/loopscope/imgui.ini") != std::string::npos);
     if (old_xdg) ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
     else ::unsetenv("XDG_CONFIG_HOME");
+    std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("screenshots are written whole: to a temporary name then renamed, or straight into a pipe", "[viewer]") {
+    const auto folder = std::filesystem::temp_directory_path() / ("loopscope-png-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(folder);
+    std::vector<std::uint8_t> rgba(4 * 3 * 2, 200);  // 3x2 pixels
+    rgba[0] = 10;
+    const std::string file = (folder / "shot.png").string();
+    REQUIRE(ui::write_png_file(file, 3, 2, rgba).empty());
+    int w = 0, h = 0, channels = 0;
+    unsigned char* pixels = stbi_load(file.c_str(), &w, &h, &channels, 4);
+    REQUIRE(pixels != nullptr);
+    CHECK(w == 3);
+    CHECK(h == 2);
+    CHECK(pixels[0] == 10);
+    CHECK(pixels[1] == 200);
+    stbi_image_free(pixels);
+
+    // A pipe is written into, never replaced by a regular file (a rename
+    // over /dev/full or a FIFO would destroy it).
+    const std::string fifo = (folder / "pipe.png").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string received;
+    std::thread reader([&] {
+        std::ifstream in(fifo, std::ios::binary);
+        received.assign(std::istreambuf_iterator<char>(in), {});
+    });
+    CHECK(ui::write_png_file(fifo, 3, 2, rgba).empty());
+    reader.join();
+    CHECK(received.substr(1, 3) == "PNG");
+    CHECK(std::filesystem::is_fifo(fifo));
+
+    // No folder: an error naming the path, and nothing left behind.
+    const std::string problem = ui::write_png_file((folder / "missing" / "x.png").string(), 3, 2, rgba);
+    CHECK(problem.find("missing/x.png") != std::string::npos);
+    std::filesystem::remove(fifo);
+    std::size_t left = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder)) ++left;
+    CHECK(left == 1);  // only shot.png
     std::filesystem::remove_all(folder);
 }

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "trace/atomic_file.hpp"
 #include "trace/jsonl.hpp"
 
 namespace loopscope::trace {
@@ -161,49 +162,8 @@ void write_trace(std::ostream& out, const Trace& trace) {
     out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
 }
 
-void write_trace_file(const std::string& path_in, const Trace& trace) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    // Follow a symbolic link, so the link stays and its target gets the trace.
-    std::string path = path_in;
-    if (fs::is_symlink(fs::symlink_status(path_in, ec))) {
-        const fs::path target = fs::canonical(path_in, ec);
-        if (ec) throw std::runtime_error("cannot write " + path_in + ": the link points nowhere");
-        path = target.string();
-    }
-    const auto status = fs::status(path, ec);
-    if (fs::exists(status) && fs::is_directory(status))
-        throw std::runtime_error("cannot write " + path_in + ": it is a directory");
-    if (fs::exists(status) && !fs::is_regular_file(status)) {
-        // A device or a pipe (/dev/null, /dev/stdout, a FIFO) cannot be
-        // replaced by a rename, and must not be: write into it directly.
-        std::ofstream out(path, std::ios::binary);
-        if (!out) throw std::runtime_error("cannot write " + path_in + ": " + std::strerror(errno));
-        write_trace(out, trace);
-        out.flush();
-        if (!out) throw std::runtime_error("cannot write " + path_in + ": " + (errno != 0 ? std::strerror(errno) : "write failed"));
-        return;
-    }
-    const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-    const auto fail = [&](const std::string& why) {
-        std::remove(temp.c_str());
-        throw std::runtime_error("cannot write " + path_in + ": " + why);
-    };
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) fail(std::strerror(errno));
-        try {
-            write_trace(out, trace);
-        } catch (const std::exception& e) {
-            out.close();
-            fail(e.what());
-        }
-        out.flush();
-        if (!out) fail(errno != 0 ? std::strerror(errno) : "write failed");
-        out.close();
-        if (!out) fail(errno != 0 ? std::strerror(errno) : "close failed");
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) fail(std::strerror(errno));
+void write_trace_file(const std::string& path, const Trace& trace) {
+    write_file_atomically(path, [&](std::ostream& out) { write_trace(out, trace); });
 }
 
 }  // namespace loopscope::trace
