@@ -314,6 +314,35 @@ TEST_CASE("the binary with no arguments and no display falls back to stepping th
     CHECK(output.find("terminal stepper instead") != std::string::npos);
 }
 
+TEST_CASE("a display that cannot be opened also falls back to the stepper", "[cli][binary]") {
+    // A stale DISPLAY (ssh without X forwarding, a stopped X server).
+    const std::string command =
+        std::string("env -u WAYLAND_DISPLAY DISPLAY=:987 timeout 120 ") + LOOPSCOPE_BINARY + " view chunks </dev/null 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(output.find("showing the terminal stepper instead") != std::string::npos);
+    CHECK(step_lines(output) == lesson_trace_size("chunks"));
+}
+
+TEST_CASE("view rejects bad sizes, scales and times with a clear message", "[cli]") {
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"view", "--size", "12x"}, {"view", "--size", "100x100"}, {"view", "--scale", "nan"},
+             {"view", "--scale", "4"}, {"view", "--at-time", "1.5"}, {"view", "--at-time", "2h"},
+             {"view", "--at", "3", "--at-time", "2ms"}, {"view", "--tab", "nope"},
+             {"view", "--compare-set", "os=linux"}}) {
+        CAPTURE(args);
+        const CliResult r = cli(args);
+        CHECK(r.code == ui::exit_bad_input);
+        CHECK_FALSE(r.err.empty());
+    }
+}
+
 TEST_CASE("a failed write to standard output is a runtime failure, not success", "[cli]") {
     std::istringstream in;
     std::ostringstream out;

@@ -51,14 +51,6 @@ struct HeadlessViewer {
     ui::ViewerState state;
 
     explicit HeadlessViewer(const std::string& lesson) {
-        ImGuiIO& io = ImGui::GetIO();
-        // What ImGui_ImplGlfw_Init sets up: named keys map to GLFW key codes.
-        io.KeyMap[ImGuiKey_LeftArrow] = GLFW_KEY_LEFT;
-        io.KeyMap[ImGuiKey_RightArrow] = GLFW_KEY_RIGHT;
-        io.KeyMap[ImGuiKey_Home] = GLFW_KEY_HOME;
-        io.KeyMap[ImGuiKey_End] = GLFW_KEY_END;
-        io.KeyMap[ImGuiKey_Space] = GLFW_KEY_SPACE;
-        io.KeyMap[ImGuiKey_Escape] = GLFW_KEY_ESCAPE;
         ui::build_fonts(state, 1.0f);
         state.style = ui::make_view_style(false, 1.0f, true);
         state.primary = open_document(lesson);
@@ -70,15 +62,10 @@ struct HeadlessViewer {
         ui::build_frame(state);
         return imgui.render();
     }
-    // One press and release of a key, as two frames.
+    // One press of a key, queued as the window's GLFW key callback queues
+    // it, then a frame to handle it.
     void press(int glfw_key, bool shift = false, bool ctrl = false) {
-        ImGuiIO& io = ImGui::GetIO();
-        io.KeyShift = shift;
-        io.KeyCtrl = ctrl;
-        io.KeysDown[glfw_key] = true;
-        frame();
-        io.KeysDown[glfw_key] = false;
-        io.KeyShift = io.KeyCtrl = false;
+        state.key_presses.push_back(ui::KeyPress{glfw_key, shift, ctrl});
         frame();
     }
     std::size_t cursor() const { return state.primary->cursor(); }
@@ -158,7 +145,13 @@ TEST_CASE("the step and time forms of --at and --at-time are accepted, and the r
     CHECK(ui::parse_time_spec("1500µs") == std::optional<trace::Nanos>(1'500'000));
     CHECK(ui::parse_time_spec("2ms") == std::optional<trace::Nanos>(2'000'000));
     CHECK(ui::parse_time_spec("3s") == std::optional<trace::Nanos>(3'000'000'000));
-    for (const char* bad : {"", "ms", "1.5ms", "-3", "2 ms", "2h", "99999999999s"}) {
+    // Decimals as the viewer prints times ("1.174 ms"), kept in integer ns.
+    CHECK(ui::parse_time_spec("1.174ms") == std::optional<trace::Nanos>(1'174'000));
+    CHECK(ui::parse_time_spec("1.1ms") == std::optional<trace::Nanos>(1'100'000));
+    CHECK(ui::parse_time_spec("0.5s") == std::optional<trace::Nanos>(500'000'000));
+    CHECK(ui::parse_time_spec("2.5us") == std::optional<trace::Nanos>(2'500));
+    CHECK(ui::parse_time_spec("1.0000000001s") == std::optional<trace::Nanos>(1'000'000'000));  // below 1 ns: dropped
+    for (const char* bad : {"", "ms", "1.5", "1.5ns", ".5ms", "1.ms", "1..5ms", "-3", "2 ms", "2h", "99999999999s"}) {
         CAPTURE(bad);
         CHECK_FALSE(ui::parse_time_spec(bad));
     }
@@ -192,6 +185,14 @@ TEST_CASE("keys move the cursor through the viewer's own input path", "[viewer]"
     viewer.press(GLFW_KEY_RIGHT);
     CHECK(viewer.cursor() == 1);
     viewer.press(GLFW_KEY_RIGHT);
+    viewer.press(GLFW_KEY_LEFT);
+    CHECK(viewer.cursor() == 1);
+    // Three quick taps within one frame are three steps, not one.
+    for (int i = 0; i < 3; ++i) viewer.state.key_presses.push_back(ui::KeyPress{GLFW_KEY_RIGHT, false, false});
+    viewer.frame();
+    CHECK(viewer.cursor() == 4);
+    viewer.press(GLFW_KEY_LEFT);
+    viewer.press(GLFW_KEY_LEFT);
     viewer.press(GLFW_KEY_LEFT);
     CHECK(viewer.cursor() == 1);
     viewer.press(GLFW_KEY_RIGHT, /*shift=*/true);
@@ -322,7 +323,8 @@ TEST_CASE("the layout survives a save and load of imgui.ini, and bad values are 
         CHECK(state.timeline_fraction == Approx(0.62f));
         CHECK(state.explain_fraction == Approx(0.33f));
         CHECK(state.presenter_scale == Approx(2.5f));
-        CHECK(state.step_size == ui::StepSize::iteration);
+        // A shared classroom machine starts every run stepping by event.
+        CHECK(state.step_size == ui::StepSize::event);
         CHECK_FALSE(state.show_arrows);
     }
     {

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <tuple>
 #include <filesystem>
 #include <fstream>
@@ -287,6 +288,11 @@ int command_view(ViewArgs& args, bool interactive, std::ostream& out, std::ostre
         }
         args.viewer.at_time = *ns;
     }
+    if (args.viewer.compare_target.empty() && !args.viewer.compare_overrides.empty()) {
+        err << "loopscope view: --compare-set needs --compare (e.g. --compare tcp-echo --compare-set os=windows)\n";
+        return exit_bad_input;
+    }
+    if (args.viewer.presenter_scale > 0.0f) args.viewer.presenter = true;
     if (!args.viewer.at.empty() && args.viewer.at_time) {
         err << "loopscope view: give --at or --at-time, not both\n";
         return exit_bad_input;
@@ -299,9 +305,19 @@ int command_view(ViewArgs& args, bool interactive, std::ostream& out, std::ostre
         err << "loopscope: " << reason << ", so the window cannot open; showing the terminal stepper instead\n";
         StepArgs step;
         step.target = args.viewer.target.empty() ? std::string(sim::default_lesson_id) : args.viewer.target;
+        step.overrides = args.viewer.overrides;
         return command_step(step, interactive, out, err);
     }
-    return run_viewer(args.viewer, err);
+    const int code = run_viewer(args.viewer, err);
+    if (code != viewer_no_window) return code;
+    // A display was named but could not be opened (a stale DISPLAY over
+    // ssh, no X server running): the stepper still works.
+    if (!args.viewer.screenshot.empty()) return exit_failure;
+    err << "loopscope: the window cannot open on this display; showing the terminal stepper instead\n";
+    StepArgs step;
+    step.target = args.viewer.target.empty() ? std::string(sim::default_lesson_id) : args.viewer.target;
+    step.overrides = args.viewer.overrides;
+    return command_step(step, interactive, out, err);
 }
 
 int run_commands(const std::vector<std::string>& args, bool interactive, std::ostream& out, std::ostream& err) {
@@ -348,8 +364,17 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
         ->check(CLI::IsMember({"inspector", "sequence", "events", "parameters"}));
     view->add_flag("--keys", view_args.viewer.show_help, "Start with the keys and help overlay open");
     view->add_flag("--presenter", view_args.viewer.presenter, "Start in presenter mode: big type, high contrast");
-    view->add_option("--scale", view_args.viewer.presenter_scale, "Presenter mode's scale, 1.0 to 3.0")
-        ->check(CLI::Range(1.0f, 3.0f));
+    view->add_option("--scale", view_args.viewer.presenter_scale, "Presenter mode's scale, 1.0 to 3.0 (implies --presenter)")
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                // CLI11's Range lets "nan" through: every comparison with it is false.
+                char* end = nullptr;
+                const double value = std::strtod(text.c_str(), &end);
+                if (end == text.c_str() || *end != '\0' || !(value >= 1.0 && value <= 3.0))
+                    return "expected a number from 1.0 to 3.0";
+                return {};
+            },
+            "1.0 to 3.0"));
 
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate a scenario (.json) or a trace (.jsonl).");

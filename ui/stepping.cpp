@@ -82,18 +82,39 @@ std::variant<std::size_t, std::string> parse_step_spec(std::string_view spec, st
 }
 
 std::optional<trace::Nanos> parse_time_spec(std::string_view spec) {
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), value);
-    if (ec != std::errc() || value < 0 || end == spec.data()) return std::nullopt;
-    const std::string_view unit(end, static_cast<std::size_t>(spec.data() + spec.size() - end));
+    const char* const first = spec.data();
+    const char* const last = spec.data() + spec.size();
+    std::int64_t whole = 0;
+    const auto [after_whole, ec] = std::from_chars(first, last, whole);
+    if (ec != std::errc() || whole < 0 || after_whole == first) return std::nullopt;
+    // An optional fraction: digits after a point, kept as an integer count
+    // of 10^-digits units so no floating point is involved.
+    const char* p = after_whole;
+    std::int64_t fraction = 0, fraction_scale = 1;
+    const bool has_point = p != last && *p == '.';
+    if (has_point) {
+        ++p;
+        const char* digits = p;
+        while (p != last && *p >= '0' && *p <= '9') {
+            if (fraction_scale < 1'000'000'000) {
+                fraction = fraction * 10 + (*p - '0');
+                fraction_scale *= 10;
+            }
+            ++p;
+        }
+        if (p == digits) return std::nullopt;
+    }
+    const std::string_view unit(p, static_cast<std::size_t>(last - p));
     std::int64_t scale = 0;
     if (unit.empty() || unit == "ns") scale = 1;
     else if (unit == "us" || unit == "\u00b5s") scale = 1'000;
     else if (unit == "ms") scale = 1'000'000;
     else if (unit == "s") scale = 1'000'000'000;
     else return std::nullopt;
-    if (value > std::numeric_limits<std::int64_t>::max() / scale) return std::nullopt;
-    return value * scale;
+    // A fraction of a nanosecond means nothing here: "1.5" and "1.5ns" are refused.
+    if (has_point && scale == 1) return std::nullopt;
+    if (whole > std::numeric_limits<std::int64_t>::max() / scale - 1) return std::nullopt;
+    return whole * scale + fraction * scale / fraction_scale;
 }
 
 }  // namespace loopscope::ui

@@ -41,9 +41,9 @@ std::size_t aligned_cursor(const trace::Trace& leader, std::size_t cursor, const
 // `size` steps, or an error message naming the accepted forms.
 std::variant<std::size_t, std::string> parse_step_spec(std::string_view spec, std::size_t size);
 
-// A time named on the command line (--at-time): integer nanoseconds, or an
-// integer with a unit: 1500us (or µs), 2ms, 1s, 250ns. No fractions: time is
-// integer nanoseconds everywhere.
+// A time named on the command line (--at-time): integer nanoseconds, or a
+// number with a unit: 1500us (or µs), 1.174ms, 0.5s, 250ns. The result is
+// integer nanoseconds (digits below 1 ns are dropped); no floating point.
 std::optional<trace::Nanos> parse_time_spec(std::string_view spec);
 
 }  // namespace loopscope::ui

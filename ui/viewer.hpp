@@ -31,8 +31,12 @@ struct ViewerOptions {
 // X11/Wayland display.
 std::string no_display_reason();
 
-// Opens the window and runs until it is closed. Returns an exit code; errors
-// (bad target, no OpenGL) go to `err`.
+// What run_viewer() returns when no window could be opened at all (GLFW
+// cannot reach the display): the caller may fall back to the stepper.
+inline constexpr int viewer_no_window = -1;
+
+// Opens the window and runs until it is closed. Returns an exit code, or
+// viewer_no_window; errors (bad target, no OpenGL) go to `err`.
 int run_viewer(const ViewerOptions& options, std::ostream& err);
 
 }  // namespace loopscope::ui

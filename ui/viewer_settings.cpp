@@ -37,8 +37,6 @@ void read_line(ImGuiContext*, ImGuiSettingsHandler*, void* entry, const char* li
         state.explain_fraction = std::clamp(f, 0.15f, 0.85f);
     } else if (std::sscanf(line, "PresenterScale=%f", &f) == 1) {
         state.presenter_scale = std::clamp(f, 1.0f, 3.0f);
-    } else if (std::sscanf(line, "StepSize=%d", &a) == 1) {
-        state.step_size = a == 1 ? StepSize::caption : a == 2 ? StepSize::iteration : StepSize::event;
     } else if (std::sscanf(line, "Arrows=%d", &a) == 1) {
         state.show_arrows = a != 0;
     }
@@ -52,7 +50,6 @@ void write_all(ImGuiContext*, ImGuiSettingsHandler* handler, ImGuiTextBuffer* ou
     out->appendf("Timeline=%.3f\n", static_cast<double>(state.timeline_fraction));
     out->appendf("Explanation=%.3f\n", static_cast<double>(state.explain_fraction));
     out->appendf("PresenterScale=%.2f\n", static_cast<double>(state.presenter_scale));
-    out->appendf("StepSize=%d\n", static_cast<int>(state.step_size));
     out->appendf("Arrows=%d\n", state.show_arrows ? 1 : 0);
     out->append("\n");
 }

@@ -63,6 +63,16 @@ enum class Action {
     zoom_in, zoom_out, fit, zoom_selection, open, export_dialog, presenter, help, quit,
 };
 
+// One key press (or auto-repeat) as the window system reported it, with
+// GLFW's key code. The window queues every press, so quick taps that go down
+// and up within one frame are not lost (ImGui 1.86 only keeps the key's
+// current state); tests feed the same queue.
+struct KeyPress {
+    int key = 0;
+    bool shift = false;
+    bool ctrl = false;
+};
+
 struct ViewerState {
     std::unique_ptr<Document> primary;
     std::unique_ptr<Document> compare;  // compare mode when set: stacked below, shared time axis
@@ -106,6 +116,8 @@ struct ViewerState {
     const Document* edited_from = nullptr;
 
     int screenshot_wait_frames = 0;   // let a closing dialog disappear before capturing
+
+    std::vector<KeyPress> key_presses;  // since the last frame; handle_keys() consumes them
 
     // Requests the window layer fulfils after rendering the frame.
     std::string screenshot_request;   // write the next frame to this PNG path

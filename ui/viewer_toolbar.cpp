@@ -85,7 +85,6 @@ void draw_toolbar(ViewerState& state) {
         for (StepSize size : sizes)
             if (ImGui::Selectable(std::string(step_size_name(size)).c_str(), size == state.step_size)) {
                 state.step_size = size;
-                ImGui::MarkIniSettingsDirty();
             }
         ImGui::EndCombo();
     }

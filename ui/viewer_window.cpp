@@ -29,6 +29,14 @@ void report_glfw_error(int code, const char* description) {
     std::cerr << "loopscope: GLFW error " << code << ": " << description << "\n";
 }
 
+// Queues presses and repeats for handle_keys(); releases need no action.
+void queue_key_press(GLFWwindow* window, int key, int, int action, int mods) {
+    if (action != GLFW_PRESS && action != GLFW_REPEAT) return;
+    auto* state = static_cast<ViewerState*>(glfwGetWindowUserPointer(window));
+    if (state != nullptr)
+        state->key_presses.push_back(KeyPress{key, (mods & GLFW_MOD_SHIFT) != 0, (mods & GLFW_MOD_CONTROL) != 0});
+}
+
 // Reads the back buffer (after rendering, before the swap) into top-first rows.
 std::vector<std::uint8_t> read_back_buffer(int width, int height) {
     std::vector<std::uint8_t> pixels(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4);
@@ -100,10 +108,6 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
         source.overrides = options.overrides;
     }
     std::optional<DocumentSource> compare_source;
-    if (options.compare_target.empty() && !options.compare_overrides.empty()) {
-        err << "loopscope view: --compare-set needs --compare (e.g. --compare tcp-echo --compare-set os=windows)\n";
-        return 2;
-    }
     if (!options.compare_target.empty()) {
         auto resolved = resolve_source(options.compare_target);
         if (auto* message = std::get_if<std::string>(&resolved)) {
@@ -121,7 +125,7 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
     glfwSetErrorCallback(report_glfw_error);
     if (!glfwInit()) {
         err << "loopscope view: cannot open a window (GLFW could not initialise the display)\n";
-        return 1;
+        return viewer_no_window;
     }
     const bool screenshot_mode = !options.screenshot.empty();
     ViewerState state;
@@ -158,7 +162,7 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
         err << "loopscope view: cannot create an OpenGL 3 window\n";
         ImGui::DestroyContext();
         glfwTerminate();
-        return 1;
+        return viewer_no_window;
     }
     glfwMakeContextCurrent(window);
     glfwSwapInterval(screenshot_mode ? 0 : 1);
@@ -166,6 +170,10 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
     glfwGetWindowContentScale(window, &content_x, &content_y);
     state.dpi_scale = std::max(1.0f, content_y);
 
+    // Our key callback goes in first: ImGui's backend installs its own and
+    // chains to the one it found, so both see every key.
+    glfwSetWindowUserPointer(window, &state);
+    glfwSetKeyCallback(window, queue_key_press);
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 130");
 
