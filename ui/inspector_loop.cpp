@@ -67,7 +67,9 @@ void draw_ring(const Ring& ring, const trace::LoopState& loop, const ViewStyle& 
         const ImVec2 c = on_ring(centre, ring.radius, step * static_cast<float>(p));
         const ImVec2 min(c.x - ring.box.x * 0.5f, c.y - ring.box.y * 0.5f);
         const ImVec2 max(c.x + ring.box.x * 0.5f, c.y + ring.box.y * 0.5f);
-        const bool current = !loop.exited && static_cast<int>(loop.phase) == p;
+        // Before the first iteration (server.listen() still running) no
+        // phase is lit: the loop has not started turning yet.
+        const bool current = !loop.exited && loop.iteration > 0 && static_cast<int>(loop.phase) == p;
         const std::string name = phase_name(p);
         const float text_w = ImGui::CalcTextSize(name.c_str()).x;
         draw->AddRectFilled(min, max, current ? lit : style.background, style.px(4.0f));
@@ -88,6 +90,10 @@ void draw_ring(const Ring& ring, const trace::LoopState& loop, const ViewStyle& 
 void draw_loop_text(const trace::Trace& trace, const trace::LoopState& loop, const ViewStyle& style) {
     if (loop.exited) {
         wrapped_in(style.text_dim, "The loop has exited: no active handles were left.");
+        return;
+    }
+    if (loop.iteration == 0) {
+        wrapped_in(style.text, "Not started yet: the main script (server.listen()) is still running.");
         return;
     }
     std::string phase = "Phase: " + phase_name(static_cast<int>(loop.phase));

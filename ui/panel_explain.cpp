@@ -4,6 +4,7 @@
 #include "ui/panel_explain.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include <imgui_internal.h>
@@ -46,9 +47,23 @@ void draw_heading(const trace::Trace& trace, std::size_t cursor, const ViewStyle
     }
 }
 
-// The last caption at or before the cursor, as the state remembers it.
-void draw_caption_box(const trace::Trace& trace, const trace::WorldState& state, const ViewStyle& style) {
+// How far back the caption is, in steps, looking at most `limit` steps back
+// (a scan per frame must stay cheap on a 1M-event trace); nullopt = further.
+std::optional<std::size_t> steps_since_caption(const trace::Trace& trace, std::size_t cursor, std::size_t limit) {
+    for (std::size_t back = 0; back <= limit && back <= cursor; ++back)
+        if (trace[cursor - back].kind == trace::Kind::note_caption) return back;
+    return std::nullopt;
+}
+
+// The last caption at or before the cursor, as the state remembers it. When
+// the cursor has moved well past it, the box says so and is drawn dimmer,
+// so an old caption is not read as a description of the current step.
+void draw_caption_box(const trace::Trace& trace, const trace::WorldState& state, std::size_t cursor,
+                      const ViewStyle& style) {
     if (state.caption_text < 0) return;
+    constexpr std::size_t recent = 40;
+    const std::optional<std::size_t> since = steps_since_caption(trace, cursor, recent);
+    const bool stale = !since.has_value();
     ImDrawList* draw = ImGui::GetWindowDrawList();
     const float pad = style.px(8.0f);
     draw->ChannelsSplit(2);
@@ -57,8 +72,10 @@ void draw_caption_box(const trace::Trace& trace, const trace::WorldState& state,
     const float right = start.x + ImGui::GetContentRegionAvail().x;
     ImGui::SetCursorScreenPos(ImVec2(start.x + pad, start.y + pad));
     ImGui::BeginGroup();
-    text_in(style.lane_colour(trace::Lane::note), "Lesson step " + std::to_string(state.caption_step));
-    wrapped_in(style.text, trace.text(state.caption_text), right - start.x - 2 * pad);
+    text_in(style.lane_colour(trace::Lane::note),
+            "Lesson step " + std::to_string(state.caption_step) +
+                (stale ? " (from earlier in the lesson)" : ""));
+    wrapped_in(stale ? style.text_dim : style.text, trace.text(state.caption_text), right - start.x - 2 * pad);
     ImGui::EndGroup();
     const ImVec2 text_max = ImGui::GetItemRectMax();
     const ImVec2 box_max(std::max(right, text_max.x + pad), text_max.y + pad);
@@ -127,7 +144,7 @@ void draw_explanation(const trace::Trace& trace, std::size_t cursor, const trace
         ImGui::Dummy(ImVec2(0.0f, style.px(6.0f)));
     }
 
-    draw_caption_box(trace, state, style);
+    draw_caption_box(trace, state, cursor, style);
 
     if (cursor + 1 < trace.size()) {
         text_in(style.text_dim, "What happens next:");

@@ -27,7 +27,7 @@ ViewStyle make_view_style(bool presenter, float scale, bool apply_to_imgui) {
         style.arrow = rgb(0, 0, 0);
         style.selection = rgb(0, 90, 200, 60);
         style.good = rgb(0, 140, 60);
-        style.warn = rgb(200, 120, 0);
+        style.warn = rgb(150, 75, 0);  // dark amber: readable on white (contrast above 4.5:1)
         style.bad = rgb(200, 0, 0);
         set(Lane::wire, rgb(0, 90, 200));
         set(Lane::kernel, rgb(120, 60, 170));

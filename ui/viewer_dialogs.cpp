@@ -134,29 +134,44 @@ void compare_dialog(ViewerState& state) {
     ImGui::EndPopup();
 }
 
+// Saving over an existing file takes a second click on the same button.
+bool may_write(ViewerState& state, const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec) || state.overwrite_asked == path) return true;
+    state.overwrite_asked = path;
+    return false;
+}
+
 void export_dialog(ViewerState& state) {
+    std::string path(state.export_input.data());
     if (state.export_dialog_requested && state.primary) {
         ImGui::OpenPopup("Export");
         state.export_dialog_requested = false;
-        if (path_text(state).empty() || fs::path(path_text(state)).extension() == ".json")
-            set_path(state, state.primary->trace.header.scenario_id + ".png");
+        state.overwrite_asked.clear();
+        if (path.empty()) {
+            const std::string name = state.primary->trace.header.scenario_id.empty() ? "loopscope"
+                                                                                    : state.primary->trace.header.scenario_id;
+            path = name + "-step" + std::to_string(state.primary->cursor() + 1);
+            state.export_input.fill('\0');
+            std::memcpy(state.export_input.data(), path.data(), std::min(path.size(), state.export_input.size() - 1));
+        }
     }
     if (!ImGui::BeginPopupModal("Export", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-    ImGui::TextUnformatted("Save to (in the current folder unless the path says otherwise):");
+    ImGui::TextUnformatted("File name (the extension is added; relative to the current folder):");
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 30);
-    ImGui::InputText("##export path", state.path_input.data(), state.path_input.size());
-    const std::string path = path_text(state);
+    if (ImGui::InputText("##export path", state.export_input.data(), state.export_input.size())) state.overwrite_asked.clear();
     const std::string stem = fs::path(path).replace_extension().string();
-    if (ImGui::Button("Screenshot (.png)")) {
-        state.screenshot_request = stem + ".png";
+    const std::string png = stem + ".png", jsonl = stem + ".jsonl";
+    if (ImGui::Button("Screenshot (.png)") && may_write(state, png)) {
+        state.screenshot_request = png;
         state.screenshot_wait_frames = 2;  // capture once this dialog has gone
         ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
-    if (ImGui::Button("Trace (.jsonl)")) {
+    if (ImGui::Button("Trace (.jsonl)") && may_write(state, jsonl)) {
         try {
-            trace::write_trace_file(stem + ".jsonl", state.primary->trace);
-            set_status(state, "trace saved to " + stem + ".jsonl");
+            trace::write_trace_file(jsonl, state.primary->trace);
+            set_status(state, "trace saved to " + jsonl);
         } catch (const std::exception& e) {
             set_status(state, std::string("cannot save the trace: ") + e.what(), true);
         }
@@ -170,6 +185,9 @@ void export_dialog(ViewerState& state) {
     ImGui::EndDisabled();
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
         ImGui::SetTooltip("Chrome/Perfetto and pcap exports are not available in this version yet");
+    if (!state.overwrite_asked.empty())
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state.style.bad), "%s already exists: press the button again to replace it.",
+                           state.overwrite_asked.c_str());
     if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
 }

@@ -185,6 +185,9 @@ void draw_menu_bar(ViewerState& state) {
         if (ImGui::MenuItem("Presenter mode", "F5", state.presenter)) apply_action(state, Action::presenter);
         ImGui::SetNextItemWidth(state.style.px(120));
         ImGui::SliderFloat("Presenter scale", &state.presenter_scale, 1.0f, 3.0f, "%.1fx");
+        const float limit = presenter_scale_limit(ImGui::GetIO().DisplaySize.y / state.dpi_scale);
+        if (state.presenter_scale > limit)
+            ImGui::TextDisabled("(%.1fx fits this window's height; a taller window allows more)", static_cast<double>(limit));
         ImGui::MenuItem("Causal arrows", nullptr, &state.show_arrows);
         ImGui::Separator();
         if (ImGui::MenuItem("Fit all", "F")) apply_action(state, Action::fit);

@@ -50,6 +50,13 @@ std::optional<BottomTab> tab_from_name(std::string_view name) {
     return std::nullopt;
 }
 
+float presenter_scale_limit(float height) { return std::max(1.0f, height / (16.0f * 30.0f)); }
+
+float effective_scale(const ViewerState& state, float height) {
+    if (!state.presenter) return state.dpi_scale;
+    return state.dpi_scale * std::min(state.presenter_scale, presenter_scale_limit(height / state.dpi_scale));
+}
+
 void set_status(ViewerState& state, std::string text, bool is_error) {
     state.status = std::move(text);
     state.status_is_error = is_error;

@@ -87,7 +87,7 @@ struct ViewerState {
 
     // Look and layout (fractions survive resizes; saved in imgui.ini).
     bool presenter = false;
-    float presenter_scale = 1.5f;
+    float presenter_scale = 2.0f;     // chosen; see effective_scale()
     float dpi_scale = 1.0f;           // from the monitor's content scale
     float timeline_fraction = 0.50f;  // of the height below the toolbar
     float explain_fraction = 0.40f;   // of the width of the bottom half
@@ -106,7 +106,9 @@ struct ViewerState {
     bool open_dialog_requested = false;
     bool export_dialog_requested = false;
     bool compare_dialog_requested = false;
-    std::array<char, 1024> path_input{};  // the path field of the open/export dialogs (ImGui edits it in place)
+    std::array<char, 1024> path_input{};    // the path field of the open and compare dialogs (ImGui edits it in place)
+    std::array<char, 1024> export_input{};  // the export dialog's own path field
+    std::string overwrite_asked;            // export: the existing file the user was warned about
     std::string dialog_directory;     // folder shown in the open dialog
     std::string status;               // one line at the bottom: last action, error or warning
     bool status_is_error = false;
@@ -125,6 +127,14 @@ struct ViewerState {
     std::string window_title;         // wanted title; the window layer applies changes
     std::shared_ptr<void> settings_target;  // what the imgui.ini handler writes from (viewer_settings.cpp)
 };
+
+// The largest presenter scale that still leaves room for the layout in a
+// window `height` pixels tall (about 30 lines of text): 1.5 at 720, 2.25 at
+// 1080. Presenter mode uses the smaller of this and the chosen scale, so a
+// projector never shows a cut-off sentence.
+float presenter_scale_limit(float height);
+// The scale everything is drawn at: monitor scale times presenter scale.
+float effective_scale(const ViewerState& state, float height);
 
 // Runs one action against the state (keys, buttons and tests share this).
 void apply_action(ViewerState& state, Action action);

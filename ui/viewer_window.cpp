@@ -190,7 +190,9 @@ int run_viewer(const ViewerOptions& options, std::ostream& err) {
         if (state.playing || state.loading || screenshot_mode) glfwPollEvents();
         else glfwWaitEventsTimeout(0.25);
 
-        const float scale = state.dpi_scale * (state.presenter ? state.presenter_scale : 1.0f);
+        int framebuffer_width = 0, framebuffer_height = 0;
+        glfwGetFramebufferSize(window, &framebuffer_width, &framebuffer_height);
+        const float scale = effective_scale(state, static_cast<float>(std::max(framebuffer_height, 1)));
         if (scale != state.font_scale_built || styled_presenter != state.presenter) {
             build_fonts(state, scale);
             ImGui_ImplOpenGL3_DestroyFontsTexture();
