@@ -152,9 +152,12 @@ void draw_listeners(const trace::Trace& trace, const trace::WorldState& state, c
         const std::uint64_t backlog = now.backlog > 0 ? now.backlog : info.backlog;
         std::string title = "listener " + std::to_string(info.id);
         if (info.port != 0) title += " (port " + std::to_string(info.port) + ")";
+        // Say where 512 comes from: Linux lets backlog+1 connections wait.
+        if (backlog > 0) title += ", listen backlog " + std::to_string(backlog) + ": up to " + std::to_string(backlog + 1) + " wait";
         text_in(style.text, title);
         // The kernel holds backlog+1 connections in the accept queue.
-        const Gauge syn{.title = "SYN queue", .level = now.syn_queue, .capacity = now.syn_max,
+        // The SYN queue's size is the backlog too until the kernel says otherwise.
+        const Gauge syn{.title = "SYN queue", .level = now.syn_queue, .capacity = now.syn_max > 0 ? now.syn_max : backlog,
                         .note = "handshake not finished", .bytes = false};
         const Gauge accept{.title = "accept queue", .level = now.accept_queue, .capacity = backlog + 1,
                            .note = "waiting for accept()", .bytes = false};
