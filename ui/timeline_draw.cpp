@@ -3,7 +3,7 @@
 // current font so presenter mode scales it all at once. Index:
 //   ruler and grid ........ draw_ruler
 //   rows (gutter, plot) ... draw_lines -> draw_gutter_line, draw_plot_line
-//   level bands ........... draw_bands
+//   levels ................ timeline_levels.cpp
 //   cursor, arrows ........ draw_cursor, draw_arrows
 #include "ui/timeline_draw.hpp"
 
@@ -20,19 +20,10 @@ namespace {
 
 using trace::Kind;
 
-// Text drawn smaller than the body font: band labels and values.
-constexpr float small_text = 0.85f;
+// The switch on a header that moves its group's levels into bands.
+constexpr const char* level_switch_text = "levels in own bands";
 // How many causes the arrows follow back from the cursor event.
 constexpr int arrow_hops = 8;
-
-float text_width(float font_size, const std::string& text) {
-    return ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0.0f, text.c_str()).x;
-}
-
-void text_at(ImDrawList* draw, float font_size, ImVec2 pos, ImU32 colour, const std::string& text,
-             const ImVec4* clip = nullptr) {
-    draw->AddText(ImGui::GetFont(), font_size, pos, colour, text.c_str(), text.c_str() + text.size(), 0.0f, clip);
-}
 
 // Black or white, whichever reads better on `fill`.
 ImU32 text_on(ImU32 fill) {
@@ -67,21 +58,32 @@ bool line_visible(const TimelineFrame& f, const TimelineLine& line) {
 
 // ---- gutter ----
 
+// A group's title with the triangle that folds it: pointing down when
+// open, right when folded.
+void draw_group_title(const TimelineFrame& f, const TimelineLine& line, const std::string& title) {
+    const float top = f.top_of(line);
+    const ImU32 colour = f.style.lane_colour(line.lane);
+    const float x = f.origin.x + f.style.px(6), mid = top + line.strip * 0.5f, a = f.style.px(4.5f);
+    if (line.kind == LineKind::collapsed)
+        f.draw->AddTriangleFilled(ImVec2(x, mid - a), ImVec2(x + a * 1.6f, mid), ImVec2(x, mid + a), colour);
+    else
+        f.draw->AddTriangleFilled(ImVec2(x, mid - a * 0.8f), ImVec2(x + a * 2.0f, mid - a * 0.8f), ImVec2(x + a, mid + a * 0.8f), colour);
+    text_at(f.draw, f.font, ImVec2(x + a * 2.0f + f.style.px(5), top + (line.strip - f.font) * 0.5f), colour, title);
+}
+
 void draw_gutter_line(const TimelineFrame& f, const TimelineLine& line) {
     const float top = f.top_of(line);
     const float x = f.origin.x + f.style.px(6);
     const float text_y = top + (line.strip - f.font) * 0.5f;
-    if (line.row == TimelineModel::no_row) {
-        const ImU32 colour = f.style.lane_colour(line.lane);
-        const float box = f.style.px(8);
-        f.draw->AddRectFilled(ImVec2(x, top + (line.strip - box) * 0.5f), ImVec2(x + box, top + (line.strip + box) * 0.5f), colour);
-        text_at(f.draw, f.font, ImVec2(x + box + f.style.px(5), text_y), colour, lane_title(line.lane));
+    if (line.kind == LineKind::header || line.kind == LineKind::collapsed) {
+        draw_group_title(f, line, line.single ? group_title(f.model.rows()[line.row]) : lane_title(line.lane));
         return;
     }
     const TimelineRow& row = f.model.rows()[line.row];
     const bool detail = row.parent >= 0;
     const float indent = f.style.px(detail ? 22 : 12);
-    text_at(f.draw, f.font, ImVec2(x + indent, text_y), f.style.text, row.label);
+    if (line.kind == LineKind::group_row) draw_group_title(f, line, group_title(row));
+    else text_at(f.draw, f.font, ImVec2(x + indent, text_y), f.style.text, row.label);
     if (detail) {
         const ImVec4 r = close_button_rect(f, line);
         const ImU32 colour = f.style.text_dim;
@@ -89,7 +91,12 @@ void draw_gutter_line(const TimelineFrame& f, const TimelineLine& line) {
         f.draw->AddLine(ImVec2(r.x + pad, r.y + pad), ImVec2(r.z - pad, r.w - pad), colour, f.style.line_thickness);
         f.draw->AddLine(ImVec2(r.x + pad, r.w - pad), ImVec2(r.z - pad, r.y + pad), colour, f.style.line_thickness);
     }
+    if (row.series.empty()) return;
     const float small = f.font * small_text;
+    if (!line.bands) {
+        draw_level_legend(f, row, ImVec2(x + indent + f.style.px(10), top + line.strip + (f.heights.levels - small) * 0.5f - f.style.px(2)));
+        return;
+    }
     for (std::size_t b = 0; b < row.series.size(); ++b) {
         const LevelSeries& s = f.model.series()[row.series[b]];
         const float band_top = top + line.strip + static_cast<float>(b) * f.band;
@@ -99,98 +106,69 @@ void draw_gutter_line(const TimelineFrame& f, const TimelineLine& line) {
 
 // ---- plot ----
 
-std::string level_text(const LevelSeries& s, std::int64_t value) {
-    const auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(value, 0));
-    std::string text = s.is_bytes ? trace::format_bytes(v) : trace::format_count(v);
-    if (s.capacity > 0) text += " / " + (s.is_bytes ? trace::format_bytes(static_cast<std::uint64_t>(s.capacity)) : trace::format_count(static_cast<std::uint64_t>(s.capacity)));
-    return text;
-}
-
-void draw_bands(const TimelineFrame& f, const TimelineRow& row, float top, trace::Nanos cursor_time) {
-    const float pad = f.style.px(2);
-    const float small = f.font * small_text;
-    const float cursor_x = f.view.axis.x_of(cursor_time);
-    for (std::size_t b = 0; b < row.series.size(); ++b) {
-        const LevelSeries& s = f.model.series()[row.series[b]];
-        const float band_top = top + f.strip + static_cast<float>(b) * f.band;
-        const float base = band_top + f.band - pad;
-        const float height = f.band - 2 * pad;
-        const double scale = static_cast<double>(s.scale());
-        auto y_of = [&](std::int64_t v) { return base - static_cast<float>(static_cast<double>(v) / scale) * height; };
-        const ImU32 colour = f.style.lane_colour(s.quantity == LevelQuantity::writable_length ? trace::Lane::js : trace::Lane::kernel);
-        f.draw->AddLine(ImVec2(f.plot_left(), base), ImVec2(f.plot_right(), base), fade(f.style.grid, 0.8f));
-        level_buckets(s, f.view.axis, std::max(1.0f, f.style.px(2)), f.view.levels);
-        for (const LevelBucket& bucket : f.view.levels) {
-            if (bucket.high <= 0) continue;
-            f.draw->AddRectFilled(ImVec2(bucket.x0, y_of(bucket.high)), ImVec2(bucket.x1, base), fade(colour, 0.45f));
-            if (bucket.low != bucket.high)
-                f.draw->AddRectFilled(ImVec2(bucket.x0, y_of(bucket.high)), ImVec2(bucket.x1, y_of(bucket.low)), fade(colour, 0.8f));
-        }
-        if (s.capacity > 0) {
-            const float y = y_of(s.capacity);
-            f.draw->AddLine(ImVec2(f.plot_left(), y), ImVec2(f.plot_right(), y), fade(f.style.warn, 0.7f), f.style.line_thickness);
-        }
-        // The value at the cursor, next to the cursor line.
-        if (cursor_x >= f.plot_left() && cursor_x <= f.plot_right()) {
-            const std::string text = level_text(s, s.value_at(cursor_time));
-            const float w = text_width(small, text);
-            float x = cursor_x + f.style.px(4);
-            if (x + w > f.plot_right()) x = cursor_x - f.style.px(4) - w;
-            const float y = band_top + (f.band - small) * 0.5f;
-            f.draw->AddRectFilled(ImVec2(x - f.style.px(2), y), ImVec2(x + w + f.style.px(2), y + small), fade(f.style.background, 0.8f));
-            text_at(f.draw, small, ImVec2(x, y), f.style.text, text);
-        }
-    }
-}
-
-void draw_caption_flag(const TimelineFrame& f, const DrawItem& item, float top, ImU32 colour) {
+void draw_caption_flag(const TimelineFrame& f, const DrawItem& item, float top, float strip, ImU32 colour) {
     const float x = item.x0;
-    f.draw->AddLine(ImVec2(x, top + f.style.px(2)), ImVec2(x, top + f.strip - f.style.px(2)), colour, f.style.line_thickness);
+    f.draw->AddLine(ImVec2(x, top + f.style.px(2)), ImVec2(x, top + strip - f.style.px(2)), colour, f.style.line_thickness);
     const std::string text = std::to_string(f.trace.arg(f.trace[item.event], 1));
     const float small = f.font * small_text;
     const float w = text_width(small, text) + f.style.px(6);
-    const float y0 = top + (f.strip - small) * 0.5f - f.style.px(1);
+    const float y0 = top + (strip - small) * 0.5f - f.style.px(1);
     f.draw->AddRectFilled(ImVec2(x, y0), ImVec2(x + w, y0 + small + f.style.px(2)), colour);
     text_at(f.draw, small, ImVec2(x + f.style.px(3), y0 + f.style.px(1)), text_on(colour), text);
 }
 
-void draw_item(const TimelineFrame& f, const DrawItem& item, trace::Lane lane, float top) {
-    const ImU32 colour = item_colour(f, item, lane);
-    const float inset = f.style.px(3);
-    const float y0 = top + inset, y1 = top + f.strip - inset;
-    const float mid = top + f.strip * 0.5f;
+// Text inside an item, only where it fits whole: between the item's
+// visible left edge and the nearer of its right edge and the next item's
+// start (neighbouring segments overlap in time and would cover it).
+void draw_label_inside(const TimelineFrame& f, const std::string& text, float x0, float x1, float next_start, float y0,
+                       float y1, ImU32 colour) {
+    const float left = std::max(x0, f.plot_left());
+    const float right = std::min({x1, next_start, f.plot_right()});
+    const float small = f.font * small_text;
+    if (text.empty() || text_width(small, text) + f.style.px(6) > right - left) return;
+    const ImVec4 clip(left, y0, right, y1);
+    text_at(f.draw, small, ImVec2(left + f.style.px(3), (y0 + y1 - small) * 0.5f), colour, text, &clip);
+}
+
+// One item in a strip of height `strip` at `top`; `next_start` is the
+// screen x where the next item begins (labels stop there). A span's label
+// is drawn apart (`span_label`), after every span, so that no overlapping
+// span covers it.
+void draw_item(const TimelineFrame& f, const TimelineRow& row, const DrawItem& item, float top, float strip, float next_start,
+               bool span_label) {
+    const ImU32 colour = item_colour(f, item, row.lane);
+    const float inset = std::min(f.style.px(3), strip * 0.15f);
+    const float y0 = top + inset, y1 = top + strip - inset;
+    const float mid = top + strip * 0.5f;
     if (item.count > 1) {
         f.draw->AddRectFilled(ImVec2(item.x0, y0), ImVec2(item.x1, y1), fade(colour, 0.5f));
         f.draw->AddRect(ImVec2(item.x0, y0), ImVec2(item.x1, y1), colour, 0.0f, 0, f.style.line_thickness);
-        const std::string count = trace::format_count(item.count);
+        // "12 segments" where it fits, else "12×".
         const float small = f.font * small_text;
-        if (text_width(small, count) + f.style.px(6) < item.x1 - item.x0)
-            text_at(f.draw, small, ImVec2(item.x0 + f.style.px(3), mid - small * 0.5f), f.style.text, count);
+        const float room = std::min(item.x1, next_start) - std::max(item.x0, f.plot_left());
+        std::string label = block_label(row, item.count);
+        if (text_width(small, label) + f.style.px(6) > room) label = trace::format_count(item.count) + "\xC3\x97";
+        draw_label_inside(f, label, item.x0, item.x1, next_start, y0, y1, f.style.text);
         return;
     }
-    if (lane == trace::Lane::note) {
-        draw_caption_flag(f, item, top, colour);
+    if (row.lane == trace::Lane::note) {
+        draw_caption_flag(f, item, top, strip, colour);
         return;
     }
     if (item.span) {
         const float x1 = std::max(item.x1, item.x0 + 1.0f);
+        if (span_label) {
+            if (std::min(x1, next_start) - std::max(item.x0, f.plot_left()) > f.style.px(24))
+                draw_label_inside(f, item_label(f.trace, item.event), item.x0, x1, next_start, y0, y1, text_on(colour));
+            return;
+        }
         f.draw->AddRectFilled(ImVec2(item.x0, y0), ImVec2(x1, y1), fade(colour, 0.85f));
         if (x1 - item.x0 > f.style.px(4))
             f.draw->AddRect(ImVec2(item.x0, y0), ImVec2(x1, y1), fade(f.style.background, 0.7f), 0.0f, 0, 1.0f);
-        const float visible_x0 = std::max(item.x0, f.plot_left());
-        const float visible_x1 = std::min(x1, f.plot_right());
-        if (visible_x1 - visible_x0 > f.style.px(24)) {
-            const std::string label = item_label(f.trace, item.event);
-            const float small = f.font * small_text;
-            if (text_width(small, label) + f.style.px(6) <= visible_x1 - visible_x0) {
-                const ImVec4 clip(visible_x0, y0, visible_x1, y1);
-                text_at(f.draw, small, ImVec2(visible_x0 + f.style.px(3), mid - small * 0.5f), text_on(colour), label, &clip);
-            }
-        }
         return;
     }
     // An instant: a diamond.
-    const float d = std::min(f.strip * 0.32f, f.style.px(5));
+    const float d = std::min(strip * 0.32f, f.style.px(5));
     f.draw->AddQuadFilled(ImVec2(item.x0, mid - d), ImVec2(item.x0 + d, mid), ImVec2(item.x0, mid + d), ImVec2(item.x0 - d, mid), colour);
 }
 
@@ -200,7 +178,8 @@ float distance_to(const DrawItem& item, float x) {
     return std::min(std::fabs(x - item.x0), std::fabs(x - item.x1));
 }
 
-void draw_aggregate(const TimelineFrame& f, const TimelineRow& row, float top, ImVec2 mouse, bool hover_row, TimelineHover& hover) {
+void draw_aggregate(const TimelineFrame& f, const TimelineRow& row, float top, float strip, ImVec2 mouse, bool hover_row,
+                    TimelineHover& hover) {
     const float bucket = std::max(1.0f, f.style.px(2));
     heat_counts(row, f.view.axis, bucket, f.view.heat);
     std::uint32_t most = 0;
@@ -208,12 +187,12 @@ void draw_aggregate(const TimelineFrame& f, const TimelineRow& row, float top, I
     if (most == 0) return;
     const ImU32 colour = f.style.lane_colour(row.lane);
     const float log_most = std::log1p(static_cast<float>(most));
-    const float inset = f.style.px(3);
+    const float inset = std::min(f.style.px(3), strip * 0.15f);
     for (std::size_t b = 0; b < f.view.heat.size(); ++b) {
         if (f.view.heat[b] == 0) continue;
         const float x0 = f.plot_left() + static_cast<float>(b) * bucket;
         const float strength = 0.2f + 0.8f * std::log1p(static_cast<float>(f.view.heat[b])) / log_most;
-        f.draw->AddRectFilled(ImVec2(x0, top + inset), ImVec2(std::min(x0 + bucket, f.plot_right()), top + f.strip - inset), fade(colour, strength));
+        f.draw->AddRectFilled(ImVec2(x0, top + inset), ImVec2(std::min(x0 + bucket, f.plot_right()), top + strip - inset), fade(colour, strength));
     }
     if (hover_row) {
         const auto b = static_cast<std::size_t>(std::max(0.0f, (mouse.x - f.plot_left()) / bucket));
@@ -228,45 +207,103 @@ void draw_aggregate(const TimelineFrame& f, const TimelineRow& row, float top, I
     }
 }
 
-void draw_plot_line(const TimelineFrame& f, const TimelineLine& line, trace::Nanos cursor_time, ImVec2 mouse,
-                    bool mouse_inside, TimelineHover& hover) {
-    const float top = f.top_of(line);
-    if (line.row == TimelineModel::no_row) {
-        f.draw->AddLine(ImVec2(f.plot_left(), top + line.strip - 1), ImVec2(f.plot_right(), top + line.strip - 1),
-                        fade(f.style.lane_colour(line.lane), 0.5f), f.style.line_thickness);
-        return;
-    }
-    const TimelineRow& row = f.model.rows()[line.row];
-    if (!row.series.empty()) draw_bands(f, row, top, cursor_time);
-    const bool hover_row = mouse_inside && mouse.y >= top && mouse.y < top + line.strip && mouse.x >= f.plot_left();
-    if (row.kind == RowKind::aggregate) {
-        draw_aggregate(f, row, top, mouse, hover_row, hover);
-        return;
-    }
-    layout_row(row, f.view.axis, f.style.px(merge_distance_px), f.view.items);
-    // Spans first, so instants and blocks inside them stay visible on top;
-    // the mouse prefers those small marks over the span under them.
-    const float tolerance = f.style.px(4);
-    float best_mark = tolerance, best_span = tolerance;
+// The events of one model row in a strip (a row's own line, or its part of
+// a folded group's line); keeps the nearest item to the mouse in `hover`.
+struct HoverPick {
+    float best_mark, best_span;
     std::optional<DrawItem> mark, span;
-    for (int pass = 0; pass < 2; ++pass) {
+    std::uint32_t mark_row = 0, span_row = 0;
+};
+
+void draw_row_items(const TimelineFrame& f, std::uint32_t row_index, float top, float strip, ImVec2 mouse, bool hover_row,
+                    HoverPick& pick) {
+    const TimelineRow& row = f.model.rows()[row_index];
+    layout_row(row, f.view.axis, f.style.px(merge_distance_px), f.view.items);
+    // Where items start, in order, so a label stops at the next item.
+    f.view.starts_x.clear();
+    for (const DrawItem& item : f.view.items) f.view.starts_x.push_back(item.x0);
+    std::sort(f.view.starts_x.begin(), f.view.starts_x.end());
+    // Spans first, then their labels, so instants and blocks inside them
+    // stay visible on top; the mouse prefers those small marks over the
+    // span under them.
+    for (int pass = 0; pass < 3; ++pass) {
         for (const DrawItem& item : f.view.items) {
-            if (item.span != (pass == 0)) continue;
-            draw_item(f, item, row.lane, top);
-            if (!hover_row) continue;
+            if (item.span != (pass < 2)) continue;
+            const auto next = std::upper_bound(f.view.starts_x.begin(), f.view.starts_x.end(), item.x0 + 0.5f);
+            draw_item(f, row, item, top, strip, next == f.view.starts_x.end() ? FLT_MAX : *next, pass == 1);
+            if (!hover_row || pass == 1) continue;
             const float d = distance_to(item, mouse.x);
-            float& best = item.span ? best_span : best_mark;
+            float& best = item.span ? pick.best_span : pick.best_mark;
             if (d <= best) {
                 best = d;
-                (item.span ? span : mark) = item;
+                (item.span ? pick.span : pick.mark) = item;
+                (item.span ? pick.span_row : pick.mark_row) = row_index;
             }
         }
     }
-    if (mark) hover.item = mark;
-    else if (span) hover.item = span;
+}
+
+void draw_plot_line(const TimelineFrame& f, const TimelineLine& line, std::size_t cursor, ImVec2 mouse, bool mouse_inside,
+                    TimelineHover& hover) {
+    const float top = f.top_of(line);
+    if (line.kind == LineKind::header) {
+        f.draw->AddLine(ImVec2(f.plot_left(), top + line.strip - 1), ImVec2(f.plot_right(), top + line.strip - 1),
+                        fade(f.style.lane_colour(line.lane), 0.5f), f.style.line_thickness);
+        if (line.has_levels) {
+            // The switch between levels inside their rows and in bands.
+            const ImVec4 r = level_switch_rect(f, line);
+            const float box = r.w - r.y;
+            const ImU32 colour = f.style.text_dim;
+            f.draw->AddRectFilled(ImVec2(r.x - f.style.px(4), r.y - f.style.px(1)), ImVec2(r.z + f.style.px(2), r.w + f.style.px(1)), f.style.background);
+            f.draw->AddRect(ImVec2(r.x, r.y), ImVec2(r.x + box, r.w), colour, 0.0f, 0, f.style.line_thickness);
+            if (f.view.level_bands[static_cast<std::size_t>(line.lane)])
+                f.draw->AddRectFilled(ImVec2(r.x + f.style.px(3), r.y + f.style.px(3)), ImVec2(r.x + box - f.style.px(3), r.w - f.style.px(3)), colour);
+            text_at(f.draw, f.font * small_text, ImVec2(r.x + box + f.style.px(5), (r.y + r.w - f.font * small_text) * 0.5f), colour, level_switch_text);
+        }
+        return;
+    }
+    const bool hover_line = mouse_inside && mouse.y >= top && mouse.y < top + line.strip && mouse.x >= f.plot_left();
+    HoverPick pick{f.style.px(4), f.style.px(4), {}, {}};
+    const std::uint32_t last = line.kind == LineKind::collapsed ? line.row_end : line.row + 1;
+    for (std::uint32_t r = line.row; r < last; ++r) {
+        const TimelineRow& row = f.model.rows()[r];
+        // A folded group shows its rows' events, not the drilled connection twice.
+        if (line.kind == LineKind::collapsed && row.parent >= 0) continue;
+        if (line.kind != LineKind::collapsed && !row.series.empty()) {
+            if (line.bands) draw_bands(f, row, top, cursor);
+            else draw_row_levels(f, row, line, top, cursor);
+        }
+        if (row.kind == RowKind::aggregate) {
+            TimelineHover heat;
+            draw_aggregate(f, row, top, line.strip, mouse, hover_line, heat);
+            if (heat.item) {
+                hover = heat;
+                hover.row = r;
+            }
+            continue;
+        }
+        draw_row_items(f, r, top, line.strip, mouse, hover_line, pick);
+    }
+    if (pick.mark) {
+        hover.item = pick.mark;
+        hover.row = pick.mark_row;
+        hover.aggregate = false;
+    } else if (pick.span && !hover.item) {
+        hover.item = pick.span;
+        hover.row = pick.span_row;
+    }
 }
 
 }  // namespace
+
+float text_width(float font_size, const std::string& text) {
+    return ImGui::GetFont()->CalcTextSizeA(font_size, FLT_MAX, 0.0f, text.c_str()).x;
+}
+
+void text_at(ImDrawList* draw, float font_size, ImVec2 pos, ImU32 colour, const std::string& text,
+             const ImVec4* clip) {
+    draw->AddText(ImGui::GetFont(), font_size, pos, colour, text.c_str(), text.c_str() + text.size(), 0.0f, clip);
+}
 
 ImU32 fade(ImU32 colour, float alpha) {
     const float a = static_cast<float>((colour >> IM_COL32_A_SHIFT) & 0xff) * alpha;
@@ -279,6 +316,15 @@ ImVec4 close_button_rect(const TimelineFrame& f, const TimelineLine& line) {
     const float right = f.plot_left() - f.style.px(4);
     const float top = f.top_of(line) + (line.strip - side) * 0.5f;
     return ImVec4(right - side, top, right, top + side);
+}
+
+ImVec4 level_switch_rect(const TimelineFrame& f, const TimelineLine& line) {
+    const float small = f.font * small_text;
+    const float box = std::min(line.strip - f.style.px(4), small);
+    const float width = box + f.style.px(5) + text_width(small, level_switch_text);
+    const float right = f.plot_right() - f.style.px(8);
+    const float top = f.top_of(line) + (line.strip - box) * 0.5f;
+    return ImVec4(right - width, top, right, top + box);
 }
 
 void draw_ruler(const TimelineFrame& f, std::size_t cursor, const char* title) {
@@ -305,15 +351,26 @@ void draw_ruler(const TimelineFrame& f, std::size_t cursor, const char* title) {
         if (x + f.style.px(3) + text_width(f.font, label) > f.plot_right()) continue;
         text_at(draw, f.font, ImVec2(x + f.style.px(3), f.origin.y + (f.ruler - f.style.px(7) - f.font) * 0.5f), f.style.text_dim, label);
     }
+    // Compare mode: the trace's title over the ruler, just right of the
+    // gutter, where it has the room the gutter lacks.
+    if (title) {
+        const std::string text(title);
+        const float pad = f.style.px(5);
+        const ImVec2 a(f.plot_left() + f.style.px(2), f.origin.y + f.style.px(2));
+        const ImVec2 b(std::min(a.x + text_width(f.font, text) + 2 * pad, f.plot_right()), bottom - f.style.px(2));
+        draw->AddRectFilled(a, b, f.style.background, f.style.px(3));
+        draw->AddRect(a, b, fade(f.style.text_dim, 0.6f), f.style.px(3), 0, f.style.line_thickness);
+        const ImVec4 clip(a.x, a.y, b.x, b.y);
+        text_at(draw, f.font, ImVec2(a.x + pad, (a.y + b.y - f.font) * 0.5f), f.style.text, text, &clip);
+    }
     const float cx = axis.x_of(f.trace.empty() ? 0 : f.trace[cursor].time);
     const float tri = f.style.px(6);
     draw->AddTriangleFilled(ImVec2(cx - tri, bottom - tri), ImVec2(cx + tri, bottom - tri), ImVec2(cx, bottom), f.style.cursor);
     draw->PopClipRect();
 
-    // The corner: the title in compare mode, else the axis name.
+    // The corner names the axis.
     draw->PushClipRect(f.origin, ImVec2(f.plot_left() - f.style.px(2), bottom), true);
-    const std::string corner = title ? std::string(title) : std::string("time \xE2\x86\x92");  // "time →"
-    text_at(draw, f.font, ImVec2(f.origin.x + f.style.px(6), f.origin.y + (f.ruler - f.font) * 0.5f), title ? f.style.text : f.style.text_dim, corner);
+    text_at(draw, f.font, ImVec2(f.origin.x + f.style.px(6), f.origin.y + (f.ruler - f.font) * 0.5f), f.style.text_dim, "time \xE2\x86\x92");  // "time →"
     draw->PopClipRect();
 }
 
@@ -324,17 +381,20 @@ TimelineHover draw_lines(const TimelineFrame& f, std::size_t cursor, ImVec2 mous
     const auto first = std::partition_point(lines.begin(), lines.end(), [&](const TimelineLine& l) {
         return f.top_of(l) + l.height <= f.rows_top();
     });
-    const trace::Nanos cursor_time = f.trace.empty() ? 0 : f.trace[cursor].time;
 
-    // Backgrounds across the whole width: lane headers tinted, rows alternating.
+    // Backgrounds: group titles tinted in their lane's colour (a header
+    // across the whole width), rows alternating.
     f.draw->PushClipRect(ImVec2(f.origin.x, f.rows_top()), ImVec2(f.origin.x + f.size.x, f.rows_bottom()), true);
     for (auto it = first; it != lines.end() && f.top_of(*it) < f.rows_bottom(); ++it) {
         const float top = f.top_of(*it);
         const ImVec2 a(f.origin.x, top), b(f.origin.x + f.size.x, top + it->height);
-        if (it->row == TimelineModel::no_row)
-            f.draw->AddRectFilled(a, b, fade(f.style.lane_colour(it->lane), 0.12f));
-        else if ((it - lines.begin()) % 2 == 0)
-            f.draw->AddRectFilled(a, b, fade(f.style.grid, 0.3f));
+        const ImU32 tint = fade(f.style.lane_colour(it->lane), 0.12f);
+        if (it->kind == LineKind::header) {
+            f.draw->AddRectFilled(a, b, tint);
+            continue;
+        }
+        if ((it - lines.begin()) % 2 == 0) f.draw->AddRectFilled(a, b, fade(f.style.grid, 0.3f));
+        if (it->kind != LineKind::row) f.draw->AddRectFilled(a, ImVec2(f.plot_left(), b.y), tint);
     }
     f.draw->PopClipRect();
 
@@ -344,7 +404,7 @@ TimelineHover draw_lines(const TimelineFrame& f, std::size_t cursor, ImVec2 mous
 
     f.draw->PushClipRect(ImVec2(f.plot_left(), f.rows_top()), ImVec2(f.plot_right(), f.rows_bottom()), true);
     for (auto it = first; it != lines.end() && f.top_of(*it) < f.rows_bottom(); ++it)
-        draw_plot_line(f, *it, cursor_time, mouse, mouse_inside, hover);
+        draw_plot_line(f, *it, cursor, mouse, mouse_inside, hover);
     f.draw->PopClipRect();
     return hover;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include <imgui.h>
 
@@ -15,6 +16,7 @@ namespace loopscope::ui {
 // What the mouse is over after the rows were drawn: the tooltip to show.
 struct TimelineHover {
     std::optional<DrawItem> item;  // an event (count 1) or a merged block
+    std::uint32_t row = 0;         // the model row of the item
     bool aggregate = false;        // item is a heat-strip bucket of an aggregate row
     std::uint32_t aggregate_count = 0;
 };
@@ -33,6 +35,7 @@ struct TimelineFrame {
     float strip = 0;      // events strip of a row
     float band = 0;       // one level-series band
     float header = 0;     // lane group header
+    LineHeights heights = {};
     float scrollbar = 0;  // width of the scroll indicator on the right
     float content_height = 0;  // all lines, for scrolling
 
@@ -44,8 +47,21 @@ struct TimelineFrame {
     float middle_of(const TimelineLine& line) const { return top_of(line) + line.strip * 0.5f; }
 };
 
+// Text drawn smaller than the body font: labels inside items, levels.
+inline constexpr float small_text = 0.85f;
+
 // Multiplies a colour's alpha.
 ImU32 fade(ImU32 colour, float alpha);
+float text_width(float font_size, const std::string& text);
+void text_at(ImDrawList* draw, float font_size, ImVec2 pos, ImU32 colour, const std::string& text,
+             const ImVec4* clip = nullptr);
+
+// Levels (timeline_levels.cpp): the gutter's legend of a row's levels
+// ("send / receive buffer"), the levels in bands under a row, and inside it.
+void draw_level_legend(const TimelineFrame& frame, const TimelineRow& row, ImVec2 at);
+void draw_bands(const TimelineFrame& frame, const TimelineRow& row, float top, std::size_t cursor);
+void draw_row_levels(const TimelineFrame& frame, const TimelineRow& row, const TimelineLine& line, float top,
+                     std::size_t cursor);
 
 void draw_ruler(const TimelineFrame& frame, std::size_t cursor, const char* title);
 // Draws gutter and plot of every visible line; returns what the mouse is on.
@@ -57,5 +73,7 @@ void draw_scroll_indicator(const TimelineFrame& frame);
 
 // The "x" that closes a drilled connection, on a drilled row's label.
 ImVec4 close_button_rect(const TimelineFrame& frame, const TimelineLine& line);
+// The "separate level bands" switch at the right end of a group's header.
+ImVec4 level_switch_rect(const TimelineFrame& frame, const TimelineLine& line);
 
 }  // namespace loopscope::ui

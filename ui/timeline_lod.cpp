@@ -60,6 +60,7 @@ void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, st
         d.x1 = std::max(axis.x_of(d.t_last), d.x0);
         if (d.count > 1) d.x1 = std::max(d.x1, d.x0 + merge_px);
         d.span = d.count == 1 && d.t_last > d.t_first;
+        d.last_start = block.last_start;
         out.push_back(d);
         block.open = false;
     };
@@ -69,6 +70,7 @@ void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, st
         d.event = row.events[i];
         d.t_first = row.starts[i];
         d.t_last = row.end_of(i);
+        d.last_start = d.t_first;
         d.x0 = axis.x_of(d.t_first);
         d.x1 = std::max(axis.x_of(d.t_last), d.x0);
         d.span = d.t_last > d.t_first;
@@ -148,6 +150,13 @@ void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, st
         }
     }
     emit();
+}
+
+ItemRange block_range(const TimelineRow& row, const DrawItem& block) {
+    ItemRange range;
+    range.first = std::min<std::size_t>(block.first_item, row.size());
+    range.last = upper(row, range.first, row.size(), block.last_start);
+    return range;
 }
 
 void heat_counts(const TimelineRow& row, const TimeAxis& axis, float bucket_px, std::vector<std::uint32_t>& out) {

@@ -39,6 +39,7 @@ struct DrawItem {
     std::uint32_t count = 1;       // > 1: a merged block of this many items
     Nanos t_first = 0;             // start of the first item
     Nanos t_last = 0;              // latest end among the items
+    Nanos last_start = 0;          // start of the last item
     bool span = false;             // a single item with a duration
 };
 
@@ -48,6 +49,10 @@ struct DrawItem {
 // ordered by time: draw spans first, then the rest on top). Fills `out`
 // (cleared first) so a frame can reuse one buffer.
 void layout_row(const TimelineRow& row, const TimeAxis& axis, float merge_px, std::vector<DrawItem>& out);
+
+// The items a merged block stands for are those starting in its time range
+// [t_first, last_start], less the wide spans layout_row drew on their own.
+ItemRange block_range(const TimelineRow& row, const DrawItem& block);
 
 // Events per bucket of `bucket_px` pixels across the axis width (aggregate
 // rows' heat strip). out.size() becomes ceil(width / bucket_px).

@@ -146,6 +146,8 @@ public:
             // Only rows with kinds that can last get an array of ends.
             if (may_span_[r]) ends_[r].reserve(counts[r]);
         }
+        first_kind_.assign(model_.rows_.size(), Kind{});
+        mixed_kinds_.assign(model_.rows_.size(), false);
         for (std::size_t i = 0; i < trace_.size(); ++i) place_event(static_cast<std::uint32_t>(i));
         count_connections();
         finish_rows();
@@ -163,9 +165,12 @@ private:
     std::vector<RowKey> keys_;
     std::vector<std::vector<Nanos>> ends_;  // per row that may hold spans, while building
     std::vector<bool> may_span_;
+    std::vector<Kind> first_kind_;   // per row: the kind of its first event
+    std::vector<bool> mixed_kinds_;  // per row: some event has another kind
     std::unordered_map<std::uint64_t, std::uint32_t> row_by_key_;
     std::uint64_t cached_key_ = ~0ull;
     std::uint32_t cached_row_ = 0;
+    std::uint32_t current_event_ = 0;  // the event being placed: level steps record it
     std::uint32_t open_phase_row_ = TimelineModel::no_row;  // the loop.phase span still running
     std::uint32_t open_phase_item_ = 0;
     std::unordered_map<std::int64_t, std::pair<std::uint32_t, std::uint32_t>> running_jobs_;  // job -> (row, item)
@@ -232,6 +237,9 @@ private:
         row.starts.push_back(start);
         if (may_span_[row_index]) ends_[row_index].push_back(end);
         model_.item_of_event_[index] = item;
+        current_event_ = index;
+        if (item == 0) first_kind_[row_index] = e.kind;
+        else if (e.kind != first_kind_[row_index]) mixed_kinds_[row_index] = true;
 
         // A loop phase lasts until the loop enters the next one.
         if (e.kind == Kind::loop_phase || e.kind == Kind::loop_exit) {
@@ -267,6 +275,7 @@ private:
             const std::size_t expected = key.summed ? level_events_[static_cast<int>(key.quantity)] : 8;
             s.times.reserve(expected);
             s.values.reserve(expected);
+            s.events.reserve(expected);
             if (key.quantity == LevelQuantity::syn_queue || key.quantity == LevelQuantity::accept_queue) {
                 s.listener = key.id;
                 s.label = quantity_label(key.quantity);
@@ -282,13 +291,12 @@ private:
         return it->second;
     }
 
-    static void add_step(LevelSeries& s, Nanos t, std::int64_t value) {
-        if (!s.times.empty() && s.times.back() == t) {
-            s.values.back() = value;
-        } else {
-            s.times.push_back(t);
-            s.values.push_back(value);
-        }
+    // Every step is kept, also several in one nanosecond: the inspector
+    // shows the state as of a step, and the timeline must agree with it.
+    void add_step(LevelSeries& s, Nanos t, std::int64_t value) const {
+        s.times.push_back(t);
+        s.values.push_back(value);
+        s.events.push_back(current_event_);
         s.peak = std::max(s.peak, value);
     }
 
@@ -394,6 +402,8 @@ private:
             if (key.place == RowPlace::listener) row.listener = key.id;
             if (key.place == RowPlace::worker) row.worker = key.id;
             row.label = label_of(key);
+            // Rows made for a level series in the second pass hold no events.
+            if (!row.events.empty() && r < mixed_kinds_.size() && !mixed_kinds_[r]) row.only_kind = first_kind_[r];
             if (!row.starts.empty()) {
                 model_.first_time_ = std::min(model_.first_time_, row.starts.front());
                 model_.last_time_ = std::max(model_.last_time_, row.max_end(0, row.size()));

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,10 @@ struct TimelineRow {
     // Latest end over any item range, for span rows of tree_threshold items
     // or more; shorter rows are scanned directly.
     RangeExtremes end_extremes;
-    std::vector<std::uint32_t> series;  // level series drawn in bands under this row
+    std::vector<std::uint32_t> series;  // level series drawn in (or in bands under) this row
+    // The kind of every item when they all share one (a wire row holds only
+    // segments): merged blocks then say "12 segments" instead of "12 events".
+    std::optional<trace::Kind> only_kind;
 
     static constexpr std::size_t tree_threshold = 64;
     static constexpr std::size_t npos = RangeExtremes::npos;
@@ -77,8 +81,10 @@ enum class LevelQuantity : std::uint8_t {
 };
 
 // A quantity that changes by steps: value(t) is the value of the last step
-// at or before t (0 before the first). Steps at the same time are merged
-// into the last one, so every time appears once.
+// at or before t (0 before the first). Several steps may share one time
+// (events in the same nanosecond); each keeps the trace index of the event
+// that made it, so the value as of a step of the trace can be told apart
+// from the value after everything at that time.
 struct LevelSeries {
     std::string label;              // "receive buffer", "accept queue"
     LevelQuantity quantity = LevelQuantity::recv_buffer;
@@ -91,12 +97,16 @@ struct LevelSeries {
     bool is_bytes = true;           // bytes (buffers) or a count (queues)
     std::vector<Nanos> times;
     std::vector<std::int64_t> values;
+    std::vector<std::uint32_t> events;  // the event that made each step (ascending)
     RangeExtremes extremes;         // built only for series of tree_threshold steps or more
 
     static constexpr std::size_t tree_threshold = 64;
 
-    // The value at time t.
+    // The value at time t, after every step at t.
     std::int64_t value_at(Nanos t) const;
+    // The value as of trace step `event`: after the last step made by an
+    // event at or before that index. This is what the inspector shows.
+    std::int64_t value_at_event(std::size_t event) const;
     // Min and max of value(t) over [t0, t1); {0, 0} before the first step.
     std::pair<std::int64_t, std::int64_t> min_max(Nanos t0, Nanos t1) const;
     // The height the plot scales to: the capacity, or the peak when larger.
@@ -151,6 +161,9 @@ private:
 // "conn 3", "listener 1", "worker 2"... and the lane group titles the
 // gutter shows ("wire: packets", "js: your callbacks").
 std::string lane_title(trace::Lane lane);
+// The title of a group with only this row: the lane's title, or for the
+// notifier, kernel and pool "notifier: epoll" (the row says which).
+std::string group_title(const TimelineRow& row);
 std::string quantity_label(LevelQuantity quantity);
 
 }  // namespace loopscope::ui

@@ -26,6 +26,12 @@ std::string lane_title(Lane lane) {
     return std::string(trace::lane_name(lane));
 }
 
+std::string group_title(const TimelineRow& row) {
+    if (row.lane == Lane::notifier || row.lane == Lane::kernel || row.lane == Lane::pool)
+        return std::string(trace::lane_name(row.lane)) + ": " + row.label;
+    return lane_title(row.lane);
+}
+
 std::string quantity_label(LevelQuantity quantity) {
     switch (quantity) {
         case LevelQuantity::writable_length: return "writableLength";
@@ -74,6 +80,12 @@ std::int64_t LevelSeries::value_at(Nanos t) const {
     return values[static_cast<std::size_t>(after - times.begin()) - 1];
 }
 
+std::int64_t LevelSeries::value_at_event(std::size_t event) const {
+    auto after = std::upper_bound(events.begin(), events.end(), event);
+    if (after == events.begin()) return 0;
+    return values[static_cast<std::size_t>(after - events.begin()) - 1];
+}
+
 std::pair<std::int64_t, std::int64_t> LevelSeries::min_max(Nanos t0, Nanos t1) const {
     // The value at t0 (from the step before it) plus every step inside.
     const auto begin = static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), t0) - times.begin());
@@ -101,7 +113,7 @@ std::size_t TimelineModel::memory_bytes() const {
                  (row.starts.capacity() + row.ends.capacity()) * sizeof(Nanos) + row.end_extremes.memory_bytes();
     }
     for (const LevelSeries& s : series_)
-        total += sizeof(LevelSeries) + (s.times.capacity() + s.values.capacity()) * 8 + s.extremes.memory_bytes();
+        total += sizeof(LevelSeries) + (s.times.capacity() + s.values.capacity()) * 8 + s.events.capacity() * 4 + s.extremes.memory_bytes();
     return total;
 }
 

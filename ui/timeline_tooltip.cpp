@@ -1,5 +1,9 @@
 #include "ui/timeline_tooltip.hpp"
 
+#include <algorithm>
+#include <array>
+#include <functional>
+
 #include <imgui.h>
 
 #include "trace/explain.hpp"
@@ -96,11 +100,78 @@ void event_tooltip(const trace::Trace& trace, std::uint32_t event, const ViewSty
     ImGui::EndTooltip();
 }
 
-void merged_tooltip(const DrawItem& item, const ViewStyle& style) {
+std::string block_label(const TimelineRow& row, std::uint32_t count) {
+    std::string noun = "events";
+    if (row.only_kind) {
+        switch (*row.only_kind) {
+            case trace::Kind::wire_segment: noun = "segments"; break;
+            case trace::Kind::loop_phase: noun = "phases"; break;
+            case trace::Kind::note_caption: noun = "captions"; break;
+            default: break;
+        }
+    }
+    return trace::format_count(count) + " " + noun;
+}
+
+std::string merged_summary(const trace::Trace& trace, const TimelineRow& row, const TimeAxis& axis, float merge_px,
+                           const DrawItem& item, std::vector<std::uint32_t>& listed) {
+    // Counting kinds walks the block's items: a block of the whole of a
+    // 1M-event trace is only sampled at its start, to keep the frame short.
+    constexpr std::size_t scan_limit = 20'000;
+    listed.clear();
+    std::array<std::size_t, trace::kind_count> per_kind{};
+    std::size_t scanned = 0;
+    const ItemRange range = block_range(row, item);
+    // Inside the block's time range, wide spans were drawn on their own:
+    // laying the row out again (the same axis gives the same items) names them.
+    std::vector<DrawItem> drawn;
+    layout_row(row, axis, merge_px, drawn);
+    std::vector<std::uint32_t> alone;
+    for (const DrawItem& d : drawn)
+        if (d.count == 1 && d.first_item >= range.first && d.first_item < range.last) alone.push_back(d.first_item);
+    std::sort(alone.begin(), alone.end());
+    for (std::size_t i = range.first; i < range.last && scanned < scan_limit; ++i) {
+        if (std::binary_search(alone.begin(), alone.end(), static_cast<std::uint32_t>(i))) continue;
+        ++scanned;
+        ++per_kind[static_cast<std::size_t>(trace[row.events[i]].kind)];
+        if (listed.size() <= merged_list_limit) listed.push_back(row.events[i]);
+    }
+    const std::size_t total = std::max<std::size_t>(item.count, scanned);
+    if (total <= merged_list_limit && listed.size() == total) return block_label(row, static_cast<std::uint32_t>(total));
+    listed.clear();
+    std::vector<std::pair<std::size_t, int>> kinds;
+    for (int k = 0; k < trace::kind_count; ++k)
+        if (per_kind[static_cast<std::size_t>(k)] > 0) kinds.emplace_back(per_kind[static_cast<std::size_t>(k)], k);
+    std::sort(kinds.begin(), kinds.end(), std::greater<>());
+    std::string text = trace::format_count(total) + " events";
+    text += scanned < total ? "; the first " + trace::format_count(scanned) + ": " : ": ";
+    constexpr std::size_t named = 4;
+    for (std::size_t k = 0; k < kinds.size() && k < named; ++k) {
+        if (k > 0) text += ", ";
+        text += trace::format_count(kinds[k].first) + " " + std::string(trace::kind_spec(static_cast<trace::Kind>(kinds[k].second)).name);
+    }
+    if (kinds.size() > named) text += ", ...";
+    return text;
+}
+
+void merged_tooltip(const trace::Trace& trace, const TimelineRow& row, const TimeAxis& axis, float merge_px,
+                    const DrawItem& item, const ViewStyle& style) {
+    std::vector<std::uint32_t> listed;
+    const std::string summary = merged_summary(trace, row, axis, merge_px, item, listed);
     ImGui::BeginTooltip();
-    coloured_text(style.text, trace::format_count(item.count) + " events (zoom in to see them)");
-    ImGui::TextDisabled("from %s", time_text(item.t_first).c_str());
-    ImGui::TextDisabled("to   %s", time_text(item.t_last).c_str());
+    ImGui::PushStyleColor(ImGuiCol_Text, style.text);
+    wrapped_text(summary);
+    ImGui::PopStyleColor();
+    if (listed.empty()) {
+        ImGui::TextDisabled("from %s", time_text(item.t_first).c_str());
+        ImGui::TextDisabled("to   %s", time_text(item.t_last).c_str());
+        ImGui::TextDisabled("Zoom in (mouse wheel) to see them one by one.");
+    }
+    for (std::uint32_t event : listed) {
+        ImGui::Separator();
+        coloured_text(style.text_dim, trace::format_nanos(trace[event].time) + "  " + std::string(trace::kind_spec(trace[event].kind).name));
+        wrapped_text(trace::explain(trace, event));
+    }
     ImGui::EndTooltip();
 }
 

@@ -213,6 +213,7 @@ void help_overlay(ViewerState& state) {
         {"drag", "pan the timeline; Shift+drag or right-drag selects a time span"},
         {"F / Z", "fit everything / zoom to the selected span"},
         {"click", "jump to the event under the pointer"},
+        {"click a lane's title", "fold or unfold that group of rows (\"levels in own bands\" shows buffer plots apart)"},
         {"Ctrl+O / Ctrl+E", "open a file / export a screenshot or the trace"},
         {"F5", "presenter mode: big type, high contrast, fewer panels"},
         {"F1", "this help"},
