@@ -147,7 +147,10 @@ std::string format_tick(Nanos t, Nanos step) {
     std::string text = (negative ? "-" : "") + std::to_string(whole);
     if (decimals > 0) {
         std::string fraction = std::to_string((magnitude % static_cast<std::uint64_t>(unit)) / static_cast<std::uint64_t>(quantum));
-        text += "." + std::string(static_cast<std::size_t>(decimals) - std::min<std::size_t>(fraction.size(), static_cast<std::size_t>(decimals)), '0') + fraction;
+        // Appended piece by piece: `"." + string` trips GCC 12's false -Wrestrict (bug 105329).
+        text.append(1, '.');
+        text.append(static_cast<std::size_t>(decimals) - std::min<std::size_t>(fraction.size(), static_cast<std::size_t>(decimals)), '0');
+        text.append(fraction);
     }
     text += " ";
     text += unit_name;

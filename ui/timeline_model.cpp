@@ -11,6 +11,8 @@
 // order_rows, fill_aggregate_rows); series to rows (attach_series).
 #include "ui/timeline_model.hpp"
 
+#include "trace/explain.hpp"
+
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -85,15 +87,6 @@ bool per_connection_lane(Lane lane) {
            lane == Lane::client || lane == Lane::threads;
 }
 
-std::string with_thousands(std::size_t n) {
-    std::string digits = std::to_string(n);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out;
-}
 
 std::string endpoint_word(Endpoint endpoint) {
     return endpoint == Endpoint::server ? "server" : endpoint == Endpoint::client ? "client" : "";
@@ -530,7 +523,11 @@ private:
             TimelineRow& agg = rows[r];
             if (agg.kind != RowKind::aggregate) continue;
             const std::size_t conns = agg.detail_last - agg.detail_first;
-            agg.label = with_thousands(conns) + (agg.lane == Lane::kernel ? " " + endpoint_word(agg.endpoint) + " sockets" : " connections");
+            // Appended piece by piece: `" " + string` here trips GCC 12's
+            // false -Wrestrict warning (GCC bug 105329).
+            agg.label = trace::format_count(conns);
+            if (agg.lane == Lane::kernel) agg.label.append(" ").append(endpoint_word(agg.endpoint)).append(" sockets");
+            else agg.label.append(" connections");
             if (!std::is_sorted(agg.starts.begin(), agg.starts.end())) {
                 std::vector<std::uint32_t> order(agg.size());
                 std::iota(order.begin(), order.end(), 0u);

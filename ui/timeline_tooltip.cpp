@@ -57,7 +57,8 @@ std::string item_label(const trace::Trace& trace, std::uint32_t event) {
         case trace::Kind::loop_phase: return field_value_text(trace, FieldType::phase, trace.arg(e, 0));
         case trace::Kind::wire_segment: {
             std::string label = field_value_text(trace, FieldType::tcp_flags, trace.arg(e, 0));
-            if (const std::int64_t len = trace.arg(e, 3); len > 0) label += " " + trace::format_bytes(static_cast<std::uint64_t>(len));
+            // Appended piece by piece to avoid GCC 12's false -Wrestrict (bug 105329).
+            if (const std::int64_t len = trace.arg(e, 3); len > 0) label.append(" ").append(trace::format_bytes(static_cast<std::uint64_t>(len)));
             if (trace.arg(e, 6) != 0) label += " lost";
             return label;
         }
