@@ -15,7 +15,7 @@ loopscope_packages=(
   cmake ninja-build g++ "clang-14|clang" "libclang-rt-14-dev|libclang-rt-dev"
   ccache pkg-config nlohmann-json3-dev catch2 libcli11-dev libglfw3-dev
   libimgui-dev libstb-dev libhttp-parser-dev libssl-dev libpcap-dev
-  xvfb xauth fonts-dejavu-core tmux
+  xvfb xauth fonts-dejavu-core tmux tshark
 )
 
 # The repository root, whatever the current directory.

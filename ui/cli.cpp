@@ -19,7 +19,10 @@
 #include "sim/lessons.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/simulate.hpp"
+#include "trace/atomic_file.hpp"
 #include "trace/explain.hpp"
+#include "trace/export_chrome.hpp"
+#include "trace/export_pcap.hpp"
 #include "trace/jsonl.hpp"
 #include "trace/summary.hpp"
 #include "ui/progress.hpp"
@@ -253,6 +256,68 @@ int command_check(const std::string& path, std::ostream& out, std::ostream& err)
     return exit_ok;
 }
 
+struct ExportArgs {
+    std::string target;
+    std::string format;
+    std::string output;
+    std::vector<std::string> overrides;
+};
+
+// Loads what a command names as a trace: reads a trace file, or simulates a
+// lesson or scenario. Shared by step and export.
+std::variant<trace::Trace, Failure> trace_of_target(const std::string& command, const std::string& name,
+                                                    const std::vector<std::string>& overrides, std::ostream& err) {
+    auto resolved = resolve_target(name);
+    if (auto* failure = std::get_if<Failure>(&resolved))
+        return Failure{failure->code, "loopscope " + command + ": " + failure->message};
+    const Target& target = std::get<Target>(resolved);
+    if (target.type == Target::Type::trace) {
+        if (!overrides.empty())
+            return Failure{exit_bad_input, "loopscope " + command + ": --set changes a scenario, but " + target.path +
+                                               " is a recorded trace"};
+        auto loaded = trace::read_trace_file(target.path);
+        if (auto* error = std::get_if<trace::LoadError>(&loaded)) return Failure{exit_bad_input, error->text()};
+        trace::Trace trace = std::get<trace::Trace>(std::move(loaded));
+        if (trace.truncated) err << "warning: " << trace.truncation_note << "\n";
+        return trace;
+    }
+    auto scenario = load_target_scenario(target, overrides);
+    if (auto* failure = std::get_if<Failure>(&scenario)) return *failure;
+    const sim::Scenario& s = std::get<sim::Scenario>(scenario);
+    trace::Trace trace = simulate_with_progress(s, err);
+    warn_if_unfinished(s, trace, err);
+    return trace;
+}
+
+// Writes a lesson, scenario or trace as a Chrome/Perfetto trace, a pcap of
+// its packets, or the stepper's text (for handouts).
+int command_export(const ExportArgs& args, std::ostream& out, std::ostream& err) {
+    auto loaded = trace_of_target("export", args.target, args.overrides, err);
+    if (auto* failure = std::get_if<Failure>(&loaded)) {
+        err << failure->message << "\n";
+        return failure->code;
+    }
+    const trace::Trace& trace = std::get<trace::Trace>(loaded);
+    try {
+        if (args.format == "pcap") {
+            trace::write_pcap_file(args.output, trace);
+        } else if (args.format == "chrome") {
+            trace::write_file_atomically(args.output, [&](std::ostream& file) { trace::write_chrome_trace(file, trace); });
+        } else {
+            StepperOptions options;
+            options.all = true;
+            options.title = trace.header.scenario_title;
+            options.lesson = lesson_text_of(trace);
+            trace::write_file_atomically(args.output, [&](std::ostream& file) { run_stepper(trace, options, false, file); });
+        }
+    } catch (const std::exception& e) {
+        err << "loopscope export: " << e.what() << "\n";
+        return exit_failure;
+    }
+    out << "wrote " << args.output << " (" << args.format << ", " << trace::format_count(trace.size()) << " events)\n";
+    return exit_ok;
+}
+
 struct ViewArgs {
     ViewerOptions viewer;
     std::string size;                 // "WxH"
@@ -345,6 +410,17 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
+    ExportArgs export_args;
+    CLI::App* exporter = app.add_subcommand("export", "Write a lesson, scenario or trace as Chrome/Perfetto JSON, pcap or text.");
+    exporter->add_option("target", export_args.target, "A built-in lesson id, a scenario .json or a trace .jsonl")->required();
+    exporter->add_option("--format", export_args.format, "chrome (Perfetto, chrome://tracing), pcap (Wireshark) or text")
+        ->required()
+        ->check(CLI::IsMember({"chrome", "pcap", "text"}));
+    exporter->add_option("-o,--output", export_args.output, "The file to write")->required();
+    exporter->add_option("--set", export_args.overrides, "Override a scenario field: key=value")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
     ViewArgs view_args;
     CLI::App* view = app.add_subcommand("view", "Open the viewer window on a lesson, scenario or trace (the default command).");
     view->add_option("target", view_args.viewer.target, "A built-in lesson id, a scenario .json or a trace .jsonl (default: " +
@@ -393,6 +469,7 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     if (app.got_subcommand("run")) return command_run(run_args, out, err);
     if (app.got_subcommand("step")) return command_step(step_args, interactive, out, err);
     if (app.got_subcommand("check")) return command_check(check_path, out, err);
+    if (app.got_subcommand("export")) return command_export(export_args, out, err);
     // No command: the viewer on the default lesson.
     return command_view(view_args, interactive, out, err);
 }
