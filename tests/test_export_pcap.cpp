@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,7 +36,17 @@ struct Packet {
     std::uint32_t ack() const { return u32(28); }
     std::uint8_t flags() const { return bytes[33]; }
     std::uint32_t window() const { return u16(34); }
-    std::size_t payload() const { return bytes.size() - 40; }
+    std::size_t tcp_header() const { return static_cast<std::size_t>(bytes[32] >> 4) * 4; }
+    std::size_t payload() const { return bytes.size() - 20 - tcp_header(); }
+    std::string payload_text() const {
+        return std::string(bytes.begin() + static_cast<std::ptrdiff_t>(20 + tcp_header()), bytes.end());
+    }
+    // The window-scale shift a SYN announces (its options: MSS, NOP, WS).
+    int window_shift() const {
+        if (tcp_header() < 28 || bytes[40] != 2 || bytes[44] != 1 || bytes[45] != 3) return -1;
+        return bytes[47];
+    }
+    std::uint32_t mss_option() const { return u16(42); }
 };
 
 struct Capture {
@@ -127,16 +138,34 @@ void check_lesson_capture(const char* id) {
     REQUIRE(wire.size() >= 3);
 
     std::size_t syn_count = 0;
+    // Each side's window-scale shift, from its SYN: (connection, is server).
+    std::map<std::pair<std::int32_t, bool>, int> shifts;
     for (std::size_t i = 0; i < wire.size(); ++i) {
         const auto& p = capture.packets[i];
+        const auto& e = *wire[i];
         INFO("packet " << i);
         REQUIRE(p.bytes.size() >= 40);
         CHECK(ip_checksum_ok(p));
         CHECK(tcp_checksum_ok(p));
-        CHECK(p.time == wire[i]->time);
-        CHECK(p.flags() == static_cast<std::uint8_t>(t.arg(*wire[i], "flags")));
-        CHECK(static_cast<std::int64_t>(p.payload()) == t.arg(*wire[i], "len"));
-        CHECK(static_cast<std::int64_t>(p.window()) == std::min<std::int64_t>(t.arg(*wire[i], "win"), 65535));
+        CHECK(p.time == e.time);
+        CHECK(p.flags() == static_cast<std::uint8_t>(t.arg(e, "flags")));
+        CHECK(static_cast<std::int64_t>(p.payload()) == t.arg(e, "len"));
+        const std::int64_t win = t.arg(e, "win");
+        const auto side = std::make_pair(e.conn, e.host == 0);
+        if ((p.flags() & trace::tcp_syn) != 0) {
+            CHECK(p.tcp_header() == 28);
+            REQUIRE(p.window_shift() >= 0);
+            shifts[side] = p.window_shift();
+            CHECK(static_cast<std::int64_t>(p.window()) == std::min<std::int64_t>(win, 65535));  // never scaled
+        } else {
+            CHECK(p.tcp_header() == 20);
+            REQUIRE(shifts.count(side) == 1);
+            // The scaled window is the trace's window less at most the
+            // low bits the shift drops.
+            const std::int64_t shown = static_cast<std::int64_t>(p.window()) << shifts[side];
+            CHECK(shown <= win);
+            CHECK(win - shown < (std::int64_t{1} << shifts[side]));
+        }
         if (p.flags() == trace::tcp_syn) ++syn_count;
     }
 
@@ -165,14 +194,20 @@ void check_lesson_capture(const char* id) {
         WARN("tshark is not on the PATH: skipping Wireshark's check of " << id);
         return;
     }
-    const auto summary = run_command("tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -r '" +
-                                     file.path.string() + "' 2>&1");
+    const std::string options = "tshark -n -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -r '" +
+                                file.path.string() + "'";
+    const auto summary = run_command(options + " 2>&1");
     INFO(summary.substr(0, 2000));
     CHECK(count_of(summary, "Bad") == 0);
     CHECK(count_of(summary, "INCORRECT") == 0);
     CHECK(count_of(summary, "alformed") == 0);
     CHECK(count_of(summary, "[SYN]") == syn_count);
     CHECK(count_of(summary, "[SYN, ACK]") >= 1);
+    // Wireshark's expert system lists malformed packets and bad checksums
+    // as errors; there must be none.
+    const auto experts = run_command(options + " -q -z expert,error 2>&1");
+    INFO(experts);
+    CHECK(count_of(experts, "Errors (") == 0);
 }
 
 // A two-host trace written by hand, for the edges the lessons do not reach.
@@ -195,11 +230,33 @@ trace::Trace hand_trace() {
 
 }  // namespace
 
-TEST_CASE("pcap export of tcp-echo reads back with correct headers", "[pcap]") { check_lesson_capture("tcp-echo"); }
+TEST_CASE("every built-in lesson's pcap reads back with correct headers and passes tshark", "[pcap]") {
+    for (const sim::Lesson& lesson : sim::builtin_lessons()) {
+        const std::string id(lesson.id);
+        DYNAMIC_SECTION(id) { check_lesson_capture(id.c_str()); }
+    }
+}
 
-TEST_CASE("pcap export of chunks reads back with correct headers", "[pcap]") { check_lesson_capture("chunks"); }
+TEST_CASE("pcap export scales windows above 65535 with the shift the SYN announced", "[pcap]") {
+    // backpressure's client advertises a 64 KiB receive buffer and the
+    // server a 128 KiB one: its windows need a shift of 1.
+    const auto t = simulate_lesson("backpressure");
+    TempFile file("scaled.pcap");
+    trace::write_pcap_file(file.path.string(), t);
+    const auto capture = read_capture(file.path.string());
+    std::int64_t largest_server_window = 0;
+    for (const auto* e : segments(t))
+        if (e->host == 0 && (t.arg(*e, "flags") & trace::tcp_syn) == 0)
+            largest_server_window = std::max(largest_server_window, t.arg(*e, "win"));
+    REQUIRE(largest_server_window > 65535);
+    const auto& syn_ack = capture.packets[1];
+    REQUIRE(syn_ack.flags() == (trace::tcp_syn | trace::tcp_ack));
+    CHECK(syn_ack.window_shift() >= 1);
+    CHECK((largest_server_window >> syn_ack.window_shift()) <= 65535);
+    CHECK((largest_server_window >> (syn_ack.window_shift() - 1)) > 65535);  // the smallest shift that fits
+}
 
-TEST_CASE("pcap export keeps lost segments, clips windows, skips oversize segments", "[pcap]") {
+TEST_CASE("pcap export keeps lost segments, announces window scaling, skips oversize segments", "[pcap]") {
     const auto t = hand_trace();
     TempFile file("hand.pcap");
     trace::write_pcap_file(file.path.string(), t);
@@ -211,7 +268,12 @@ TEST_CASE("pcap export keeps lost segments, clips windows, skips oversize segmen
     CHECK(capture.packets[0].u32(12) == trace::pcap_host_address(1));
     CHECK(capture.packets[0].u32(16) == trace::pcap_host_address(0));
     CHECK(trace::pcap_host_address(1) == ((10u << 24) | 2u));
-    CHECK(capture.packets[1].window() == 65535);  // 131072 without window scaling
+    // The server's SYN-ACK window is not scaled; it announces the shift
+    // its later windows will use (0: none of them is above 65535).
+    CHECK(capture.packets[1].window() == 65535);
+    CHECK(capture.packets[1].window_shift() == 0);
+    CHECK(capture.packets[0].window_shift() == 0);
+    CHECK(capture.packets[0].mss_option() == 1460);
 
     // The lost segment was still sent, and the later segment at the same
     // sequence number carries the same bytes.
@@ -219,8 +281,7 @@ TEST_CASE("pcap export keeps lost segments, clips windows, skips oversize segmen
     const auto& again = capture.packets[3];
     CHECK(lost.payload() == 5);
     CHECK(lost.seq() == again.seq());
-    CHECK(std::vector<std::uint8_t>(lost.bytes.begin() + 40, lost.bytes.end()) ==
-          std::vector<std::uint8_t>(again.bytes.begin() + 40, again.bytes.end()));
+    CHECK(lost.payload_text() == again.payload_text());
     // IP ids count per sending host: the client sent packets 0, 2 and 3.
     CHECK(capture.packets[0].u16(4) == 0);
     CHECK(capture.packets[2].u16(4) == 1);

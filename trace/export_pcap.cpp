@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "trace/atomic_file.hpp"
+#include "trace/stream_text.hpp"
 
 namespace loopscope::trace {
 
@@ -28,12 +29,18 @@ constexpr std::uint8_t ip_protocol_tcp = 6;
 constexpr std::uint8_t ip_time_to_live = 64;
 constexpr std::uint16_t ip_dont_fragment = 0x4000;
 
-// The trace carries segment lengths but not their bytes yet, so payloads are
+// Bytes the trace does not carry (it records the text of writes only when
+// it is short and printable, see `data` on client.write and loop.write) are
 // filled with this readable text. It is indexed by stream offset, so a
 // retransmitted copy carries the same bytes as the original and Wireshark's
-// "Follow TCP stream" shows one consistent stream. HTTP lessons will carry
-// their real text later.
+// "Follow TCP stream" shows one consistent stream.
 constexpr std::string_view payload_pattern = "loopscope simulated payload (the trace records lengths, not bytes). ";
+
+// SYN and SYN-ACK carry MSS, NOP and window-scale options, as every modern
+// stack sends them: without window scaling a window above 65535 could not be
+// shown at all. Eight bytes keep the header a multiple of four.
+constexpr std::size_t syn_option_bytes = 8;
+constexpr std::uint32_t default_mss = 1460;
 
 void put16(std::uint8_t* at, std::uint32_t value) {
     at[0] = static_cast<std::uint8_t>(value >> 8);
@@ -87,17 +94,37 @@ struct SegmentLayout {
     }
 };
 
+// What the capture needs per connection beyond the header: each side's
+// window-scale shift and the MSS its SYN announces.
+struct ConnectionCapture {
+    const ConnectionInfo* info = nullptr;
+    std::uint8_t shift[2] = {0, 0};  // [client side, server side]
+    std::uint32_t mss = default_mss;
+    std::int64_t largest_window[2] = {0, 0};
+};
+
+// The smallest shift that lets `window` fit the 16-bit field, so scaled
+// windows lose as few low bits as possible (RFC 7323 allows up to 14).
+std::uint8_t window_shift(std::int64_t window) {
+    std::uint8_t shift = 0;
+    while (shift < 14 && (window >> shift) > 65535) ++shift;
+    return shift;
+}
+
 // Builds one packet into `packet`. `client_side` says which end sent it.
-void build_packet(std::vector<std::uint8_t>& packet, const ConnectionInfo& c, bool client_side,
-                  const SegmentFields& s, std::uint16_t ip_id) {
+void build_packet(std::vector<std::uint8_t>& packet, const ConnectionCapture& c, bool client_side,
+                  const SegmentFields& s, std::uint16_t ip_id, const StreamText& text) {
+    const ConnectionInfo& info = *c.info;
+    const bool syn = (s.flags & tcp_syn) != 0;
+    const std::size_t header = tcp_header_bytes + (syn ? syn_option_bytes : 0);
     const std::size_t payload = static_cast<std::size_t>(s.len);
-    const std::size_t tcp_length = tcp_header_bytes + payload;
+    const std::size_t tcp_length = header + payload;
     packet.assign(ip_header_bytes + tcp_length, 0);
     std::uint8_t* ip = packet.data();
     std::uint8_t* tcp = ip + ip_header_bytes;
 
-    const std::uint32_t source = pcap_host_address(client_side ? c.client_host : c.server_host);
-    const std::uint32_t destination = pcap_host_address(client_side ? c.server_host : c.client_host);
+    const std::uint32_t source = pcap_host_address(client_side ? info.client_host : info.server_host);
+    const std::uint32_t destination = pcap_host_address(client_side ? info.server_host : info.client_host);
     ip[0] = 0x45;  // version 4, five 32-bit words of header
     put16(ip + 2, static_cast<std::uint32_t>(packet.size()));
     put16(ip + 4, ip_id);
@@ -110,24 +137,34 @@ void build_packet(std::vector<std::uint8_t>& packet, const ConnectionInfo& c, bo
 
     // The trace's seq and ack are relative (the SYN is 0, the first data
     // byte 1); the capture adds each side's initial sequence number.
-    const std::uint32_t own_isn = initial_sequence_number(c.id, client_side);
-    const std::uint32_t peer_isn = initial_sequence_number(c.id, !client_side);
+    const std::uint32_t own_isn = initial_sequence_number(info.id, client_side);
+    const std::uint32_t peer_isn = initial_sequence_number(info.id, !client_side);
     const bool has_ack = (s.flags & tcp_ack) != 0;
-    put16(tcp + 0, client_side ? c.client_port : c.server_port);
-    put16(tcp + 2, client_side ? c.server_port : c.client_port);
+    put16(tcp + 0, client_side ? info.client_port : info.server_port);
+    put16(tcp + 2, client_side ? info.server_port : info.client_port);
     put32(tcp + 4, own_isn + static_cast<std::uint32_t>(s.seq));
     put32(tcp + 8, has_ack ? peer_isn + static_cast<std::uint32_t>(s.ack) : 0);
-    tcp[12] = static_cast<std::uint8_t>((tcp_header_bytes / 4) << 4);
+    tcp[12] = static_cast<std::uint8_t>((header / 4) << 4);
     tcp[13] = s.flags;
-    // No window scale option is sent, so a window above 65535 is shown
-    // clipped; the trace's `win` field keeps the real value.
-    put16(tcp + 14, static_cast<std::uint32_t>(std::min<std::int64_t>(s.win, 65535)));
+    // A SYN's own window is never scaled (RFC 7323 2.2); later windows are
+    // divided by the shift this side announced.
+    const std::uint8_t shift = c.shift[client_side ? 0 : 1];
+    const std::int64_t window = syn ? s.win : (s.win >> shift);
+    put16(tcp + 14, static_cast<std::uint32_t>(std::clamp<std::int64_t>(window, 0, 65535)));
+    if (syn) {
+        std::uint8_t* option = tcp + tcp_header_bytes;
+        option[0] = 2;  // MSS
+        option[1] = 4;
+        put16(option + 2, c.mss);
+        option[4] = 1;  // NOP, so window scale ends on a word boundary
+        option[5] = 3;  // window scale
+        option[6] = 3;
+        option[7] = shift;
+    }
 
     // Data starts at relative sequence number 1, so offset seq-1 in the stream.
     const std::uint64_t stream_offset = s.seq > 0 ? static_cast<std::uint64_t>(s.seq - 1) : 0;
-    for (std::size_t i = 0; i < payload; ++i)
-        tcp[tcp_header_bytes + i] =
-            static_cast<std::uint8_t>(payload_pattern[(stream_offset + i) % payload_pattern.size()]);
+    text.fill(info.id, client_side, stream_offset, tcp + header, payload, payload_pattern);
 
     // The TCP checksum covers a pseudo-header of addresses, protocol and
     // length, then the TCP header and payload.
@@ -164,8 +201,24 @@ std::uint16_t internet_checksum(const std::uint8_t* data, std::size_t size, std:
 std::vector<std::uint8_t> pcap_bytes(const Trace& trace) {
     // Connections are looked up by id; in simulator traces the id is the
     // index, but a hand-written or real trace need not be numbered so.
-    std::unordered_map<std::int32_t, const ConnectionInfo*> connections;
-    for (const auto& c : trace.header.connections) connections[c.id] = &c;
+    const SegmentLayout layout;
+    std::unordered_map<std::int32_t, ConnectionCapture> connections;
+    for (const auto& c : trace.header.connections) connections[c.id].info = &c;
+    // A first pass finds each side's largest window and the connection's
+    // largest segment, which its SYN options announce.
+    for (const Event& e : trace.events()) {
+        if (e.kind != Kind::wire_segment) continue;
+        const auto found = connections.find(e.conn);
+        if (found == connections.end()) continue;
+        ConnectionCapture& c = found->second;
+        const SegmentFields s = layout.read(trace, e);
+        const int side = e.host == c.info->client_host ? 0 : 1;
+        if ((s.flags & tcp_syn) == 0) c.largest_window[side] = std::max(c.largest_window[side], s.win);
+        if (s.len > c.mss && s.len <= pcap_max_payload) c.mss = static_cast<std::uint32_t>(s.len);
+    }
+    for (auto& [id, c] : connections)
+        for (int side = 0; side < 2; ++side) c.shift[side] = window_shift(c.largest_window[side]);
+    const StreamText text(trace);
 
     std::unique_ptr<pcap_t, PcapCloser> dead(
         pcap_open_dead_with_tstamp_precision(DLT_RAW, snapshot_length, PCAP_TSTAMP_PRECISION_NANO));
@@ -184,7 +237,6 @@ std::vector<std::uint8_t> pcap_bytes(const Trace& trace) {
 
     // IP ids count packets per sending host, as a real stack's counter would.
     std::vector<std::uint16_t> ip_ids(trace.header.hosts.size() > 256 ? trace.header.hosts.size() : 256, 0);
-    const SegmentLayout layout;
     std::vector<std::uint8_t> packet;
     for (const Event& e : trace.events()) {
         if (e.kind != Kind::wire_segment) continue;
@@ -194,8 +246,8 @@ std::vector<std::uint8_t> pcap_bytes(const Trace& trace) {
         if (s.len < 0 || s.len > pcap_max_payload) continue;
         // The sender is the event's host. (A loopback connection, with both
         // ends on one host, would show every segment as from the client.)
-        const bool client_side = e.host == found->second->client_host;
-        build_packet(packet, *found->second, client_side, s, ip_ids[e.host]++);
+        const bool client_side = e.host == found->second.info->client_host;
+        build_packet(packet, found->second, client_side, s, ip_ids[e.host]++, text);
 
         // Lost segments are written too: they were sent, only never arrived.
         const Nanos time = e.time < 0 ? 0 : e.time;
