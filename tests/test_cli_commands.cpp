@@ -359,3 +359,52 @@ TEST_CASE("run says so when the trace is cut short by stop_ns", "[cli]") {
     const CliResult whole = cli({"run", "chunks"});
     CHECK(whole.err.find("had not finished") == std::string::npos);
 }
+
+TEST_CASE("export writes Chrome JSON, pcap and text, and fails cleanly on bad input", "[cli][export]") {
+    ScratchDir dir;
+    const std::string chrome = (dir.path / "echo.json").string();
+    const std::string pcap = (dir.path / "echo.pcap").string();
+    const std::string text = (dir.path / "echo.txt").string();
+
+    auto r = cli({"export", "tcp-echo", "--format", "chrome", "-o", chrome});
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("wrote " + chrome) != std::string::npos);
+    std::ifstream chrome_in(chrome);
+    const auto doc = nlohmann::json::parse(chrome_in);
+    CHECK(doc.at("displayTimeUnit") == "ns");
+    CHECK(doc.at("traceEvents").size() > 100);
+
+    r = cli({"export", "tcp-echo", "--format", "pcap", "-o", pcap, "--set", "clients.count=2"});
+    REQUIRE(r.code == 0);
+    std::ifstream pcap_in(pcap, std::ios::binary);
+    unsigned char magic[4] = {};
+    pcap_in.read(reinterpret_cast<char*>(magic), 4);
+    // libpcap writes its nanosecond magic 0xa1b23c4d in host (little-endian) order.
+    CHECK(magic[0] == 0x4d);
+    CHECK(magic[1] == 0x3c);
+    CHECK(magic[2] == 0xb2);
+    CHECK(magic[3] == 0xa1);
+
+    r = cli({"export", "tcp-echo", "--format", "text", "-o", text});
+    REQUIRE(r.code == 0);
+    std::ifstream text_in(text);
+    const std::string handout((std::istreambuf_iterator<char>(text_in)), std::istreambuf_iterator<char>());
+    CHECK(step_lines(handout) > 50);
+
+    // Bad format, bad target, bad --set: exit 2, nothing written.
+    const std::string never = (dir.path / "never.out").string();
+    CHECK(cli({"export", "tcp-echo", "--format", "svg", "-o", never}).code == 2);
+    r = cli({"export", "no-such-lesson", "--format", "chrome", "-o", never});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("no-such-lesson") != std::string::npos);
+    CHECK(cli({"export", "tcp-echo", "--format", "pcap", "-o", never, "--set", "clients.count=-1"}).code == 2);
+    CHECK_FALSE(fs::exists(never));
+    // An unwritable place: exit 1, naming the path, and no stray temp file.
+    const std::string unwritable = (dir.path / "missing-dir" / "out.pcap").string();
+    r = cli({"export", "tcp-echo", "--format", "pcap", "-o", unwritable});
+    CHECK(r.code == 1);
+    CHECK(r.err.find(unwritable) != std::string::npos);
+    std::size_t left = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++left;
+    CHECK(left == 3);
+}

@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "sim/scenario_loader.hpp"
+#include "trace/atomic_file.hpp"
+#include "trace/export_chrome.hpp"
+#include "trace/export_pcap.hpp"
 #include "trace/jsonl.hpp"
 #include "ui/viewer_frame.hpp"
 
@@ -167,24 +170,32 @@ void export_dialog(ViewerState& state) {
         state.screenshot_wait_frames = 2;  // capture once this dialog has gone
         ImGui::CloseCurrentPopup();
     }
-    ImGui::SameLine();
-    if (ImGui::Button("Trace (.jsonl)") && may_write(state, jsonl)) {
+    // The trace and its exports: each written atomically (a failure leaves
+    // no half-written file) and reported in the status line.
+    const auto save = [&state](const char* what, const std::string& file, const auto& write) {
         try {
-            trace::write_trace_file(jsonl, state.primary->trace);
-            set_status(state, "trace saved to " + jsonl);
+            write(file);
+            set_status(state, std::string(what) + " saved to " + file);
         } catch (const std::exception& e) {
-            set_status(state, std::string("cannot save the trace: ") + e.what(), true);
+            set_status(state, std::string("cannot save the ") + what + ": " + e.what(), true);
         }
         ImGui::CloseCurrentPopup();
-    }
-    ImGui::BeginDisabled();
+    };
+    const trace::Trace& trace = state.primary->trace;
     ImGui::SameLine();
-    ImGui::Button("Chrome / Perfetto (.json)");
+    if (ImGui::Button("Trace (.jsonl)") && may_write(state, jsonl))
+        save("trace", jsonl, [&](const std::string& file) { trace::write_trace_file(file, trace); });
+    const std::string chrome = stem + ".json", pcap = stem + ".pcap";
     ImGui::SameLine();
-    ImGui::Button("Packets (.pcap)");
-    ImGui::EndDisabled();
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-        ImGui::SetTooltip("Chrome/Perfetto and pcap exports are not available in this version yet");
+    if (ImGui::Button("Chrome / Perfetto (.json)") && may_write(state, chrome))
+        save("Chrome trace", chrome, [&](const std::string& file) {
+            trace::write_file_atomically(file, [&](std::ostream& out) { trace::write_chrome_trace(out, trace); });
+        });
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Opens in ui.perfetto.dev or chrome://tracing: one track per lane, counters for every buffer");
+    ImGui::SameLine();
+    if (ImGui::Button("Packets (.pcap)") && may_write(state, pcap))
+        save("capture", pcap, [&](const std::string& file) { trace::write_pcap_file(file, trace); });
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The wire lane as IPv4/TCP packets: open it in Wireshark or tshark");
     if (!state.overwrite_asked.empty())
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state.style.bad), "%s already exists: press the button again to replace it.",
                            state.overwrite_asked.c_str());
