@@ -18,6 +18,7 @@
 #include "sim/lessons.hpp"
 #include "sim/simulate.hpp"
 #include "trace/export_pcap.hpp"
+#include "trace/stream_text.hpp"
 
 using namespace loopscope;
 namespace fs = std::filesystem;
@@ -307,4 +308,41 @@ TEST_CASE("internet checksum matches the RFC 1071 example", "[pcap]") {
     // RFC 1071 section 3: these bytes sum to 0xddf2, so the checksum is ~0xddf2.
     const std::uint8_t data[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
     CHECK(trace::internet_checksum(data, sizeof data) == static_cast<std::uint16_t>(~0xddf2u));
+}
+
+TEST_CASE("pcap payloads carry the text the programs wrote", "[pcap]") {
+    // In tcp-echo the client writes its message and the server answers
+    // "You said: " + message; both texts are recorded with the writes.
+    const auto t = simulate_lesson("tcp-echo");
+    TempFile file("text.pcap");
+    trace::write_pcap_file(file.path.string(), t);
+    const auto capture = read_capture(file.path.string());
+    const auto wire = segments(t);
+    REQUIRE(capture.packets.size() == wire.size());
+    std::string from_client, from_server;
+    for (std::size_t i = 0; i < wire.size(); ++i) {
+        if (capture.packets[i].payload() == 0) continue;
+        (wire[i]->host == 0 ? from_server : from_client) += capture.packets[i].payload_text();
+    }
+    std::string written_by_client;
+    for (const auto& e : t.events())
+        if (e.kind == trace::Kind::client_write) written_by_client += std::string(t.text(t.arg(e, "data")));
+    REQUIRE_FALSE(written_by_client.empty());
+    CHECK(from_client == written_by_client);
+    CHECK(from_server == "You said: " + written_by_client);
+}
+
+TEST_CASE("pcap payload text: pieces are placed by stream offset, unknown bytes are filler", "[pcap]") {
+    trace::Trace t = hand_trace();
+    const auto text = t.intern("GET / HTTP/1.1\r\n");
+    // A client.write of 16 bytes at stream offset 0 whose text is known.
+    t.append(1'650'000'000, trace::Kind::client_write, 1, 0, trace::no_event, {16, 16, 16, text});
+    const trace::StreamText stream(t);
+    CHECK(stream.known_bytes(0, true) == 16);
+    CHECK(stream.known_bytes(0, false) == 0);
+    std::string out(20, '\0');
+    stream.fill(0, true, 10, reinterpret_cast<std::uint8_t*>(out.data()), out.size(), "#");
+    CHECK(out == "/1.1\r\n" + std::string(14, '#'));
+    stream.fill(0, true, 0, reinterpret_cast<std::uint8_t*>(out.data()), 4, "#");
+    CHECK(out.substr(0, 4) == "GET ");
 }
