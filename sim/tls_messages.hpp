@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "sim/byte_queue.hpp"
-#include "trace/kinds.hpp"
+#include "sim/scenario.hpp"
 
 namespace loopscope::sim {
 
@@ -39,6 +39,9 @@ struct TlsConfig {
     Nanos x25519_ns = 0;                       // one X25519 scalar multiplication (key share or shared secret)
     Nanos sign_ns = 0;                         // one signature with the certificate's key
 };
+
+// The TLS settings of the scenario's server (the client uses the same).
+TlsConfig tls_config(const ServerParams& server);
 
 inline constexpr std::size_t handshake_header_bytes = 4;  // type + 24-bit length
 inline constexpr std::size_t client_hello_bytes = 512;     // browsers pad it to 512 (RFC 7685)

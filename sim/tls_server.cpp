@@ -10,24 +10,7 @@ namespace {
 // burn_cpu_then tags (without this bit) are passed through to it.
 constexpr std::uint64_t tls_continuation = std::uint64_t{1} << 63;
 
-// Measured on the reference machine with `openssl speed ecdsap256 rsa2048
-// ecdhx25519` (OpenSSL 3.0.19): X25519 30,815 op/s, ECDSA P-256 sign
-// 49,634/s, RSA-2048 sign 3,683/s (docs/simulator.md).
-constexpr Nanos ecdsa_p256_sign_ns = 20'100;
-constexpr Nanos rsa_2048_sign_ns = 271'500;
-
 }  // namespace
-
-TlsConfig tls_config(const ServerParams& server) {
-    TlsConfig c;
-    c.version = static_cast<int>(server.tls_version);
-    c.certificate_bytes = server.tls_certificate_bytes;
-    c.signature = server.tls_signature == "rsa-2048" ? Signature::rsa_2048 : Signature::ecdsa_p256;
-    c.x25519_ns = server.tls_x25519_ns;
-    c.sign_ns = server.tls_sign_ns >= 0 ? server.tls_sign_ns
-                                        : c.signature == Signature::rsa_2048 ? rsa_2048_sign_ns : ecdsa_p256_sign_ns;
-    return c;
-}
 
 // The socket the inner program sees (a tls.TLSSocket): writes and end()
 // go through TLS, everything else straight to Node.

@@ -18,9 +18,6 @@
 
 namespace loopscope::sim {
 
-// The TLS settings of the scenario's server.
-TlsConfig tls_config(const ServerParams& server);
-
 class TlsServerProgram final : public ServerProgram {
 public:
     TlsServerProgram(std::unique_ptr<ServerProgram> inner, const TlsConfig& config, Recorder& recorder);

@@ -554,8 +554,11 @@ constexpr Row rows[] = {
                 " and signals the loop, which will run its JavaScript callback.";
      }},
     {Kind::tls_handshake, [](const Sentence& s) {
-         return s.Who() + " sends the TLS " + tls_version(s) + " handshake message " + s.text("message") + " (" +
-                s.bytes("bytes") + "). " + handshake_meaning(s.text("message"));
+         std::string text = s.Who() + " sends the TLS " + tls_version(s) + " handshake message " + s.text("message") +
+                            " (" + s.bytes("bytes") + ").";
+         const std::string meaning = handshake_meaning(s.text("message"));
+         if (!meaning.empty()) text += " " + meaning;
+         return text;
      }},
     {Kind::tls_record, [](const Sentence& s) {
          const std::string type = s.text("type");
