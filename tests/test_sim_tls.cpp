@@ -145,3 +145,39 @@ TEST_CASE("TLS: the same scenario gives the same trace", "[tls][sim]") {
         REQUIRE(a[i].time == b[i].time);
     }
 }
+
+namespace {
+
+// Burns CPU twice in its 'data' callback, each followed by a write.
+struct TwoSteps final : sim::ServerProgram {
+    std::vector<std::pair<std::uint64_t, trace::Nanos>>* done;
+    explicit TwoSteps(std::vector<std::pair<std::uint64_t, trace::Nanos>>* d) : done(d) {}
+    void on_data(sim::NodeApi& node, std::int32_t conn, const std::string&) override {
+        node.burn_cpu_then(100'000, conn, 1);
+        node.burn_cpu_then(50'000, conn, 2);
+    }
+    void on_cpu_done(sim::NodeApi& node, std::int32_t conn, std::uint64_t tag) override {
+        done->emplace_back(tag, node.now());
+        node.write(conn, "step " + std::to_string(tag));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("burn_cpu_then: continuations run in order once the callback's CPU time has passed", "[tls][sim][loop]") {
+    sim::Scenario s = test::basic_scenario();
+    std::vector<std::pair<std::uint64_t, trace::Nanos>> done;
+    const auto t = test::run(s, std::make_unique<TwoSteps>(&done));
+    REQUIRE(done.size() == 2);
+    REQUIRE(done[0].first == 1);
+    REQUIRE(done[1].first == 2);
+    const auto data = test::find_all(t, Kind::js_data);
+    REQUIRE(data.size() == 1);
+    const auto dur = test::field(t, data[0], "dur");
+    REQUIRE(dur == s.server.cpu_per_callback_ns + 150'000);
+    REQUIRE(done[0].second == t[data[0]].time + dur);
+    // The second runs after the first one's write() system call.
+    REQUIRE(done[1].second == done[0].second + sim::syscall_ns);
+    // The writes are caused by the callback's event.
+    for (std::size_t i : test::find_all(t, Kind::js_write)) REQUIRE(t[t[i].cause].cause == data[0]);
+}
