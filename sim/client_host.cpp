@@ -2,13 +2,15 @@
 
 #include <algorithm>
 
+#include "sim/tls_client.hpp"
+
 namespace loopscope::sim {
 
 using trace::Kind;
 
 ClientHost::ClientHost(const Scenario& scenario, Scheduler& scheduler, Recorder& recorder, Tcp& tcp)
     : scenario_(scenario), scheduler_(scheduler), recorder_(recorder), tcp_(tcp),
-      program_(make_client_program(scenario)) {
+      program_(with_tls(scenario, make_client_program(scenario), recorder)) {
     sockets_.reserve(static_cast<std::size_t>(scenario.clients.count) + 1);
 }
 

@@ -47,6 +47,7 @@ public:
     bool ended(std::int32_t conn) const override { return at(conn).ended; }
     bool eof(std::int32_t conn) const override { return at(conn).eof; }
     bool closed(std::int32_t conn) const override { return at(conn).closed; }
+    std::uint32_t last_cause(std::int32_t conn) const override { return at(conn).cause; }
 
 private:
     struct ClientSocket {

@@ -57,6 +57,9 @@ public:
     virtual bool ended(std::int32_t conn) const = 0;
     virtual bool eof(std::int32_t conn) const = 0;
     virtual bool closed(std::int32_t conn) const = 0;
+    // The last event that woke this connection: the cause of what a layer
+    // between the program and the socket (TLS) records.
+    virtual std::uint32_t last_cause(std::int32_t conn) const = 0;
 };
 
 // One kind of peer. The host closes a connection whose socket reports an

@@ -89,6 +89,7 @@ std::uint32_t NodeRuntime::begin_callback(Nanos now, Kind kind, std::int32_t con
     current_event_ = recorder_.emit(now, kind, server_host, conn, cause, std::span<const std::int64_t>(values, n));
     current_time_ = now;
     extra_cpu_ = 0;
+    continuations_ = 0;
     return current_event_;
 }
 

@@ -46,6 +46,17 @@ public:
     virtual void submit_work(Nanos work, std::int32_t conn, std::uint64_t tag) = 0;
     // Extra CPU time spent in the callback that is running.
     virtual void burn_cpu(Nanos cpu) = 0;
+    // Burns `cpu`, then runs on_cpu_done(conn, tag) once that time has
+    // passed, as the rest of the same callback (no JavaScript event of its
+    // own): what native code does after a computation, such as OpenSSL
+    // writing the handshake flight it has just signed. Everything a
+    // callback does is stamped with its start time, so work that must come
+    // after the CPU goes here.
+    virtual void burn_cpu_then(Nanos cpu, std::int32_t conn, std::uint64_t tag) = 0;
+    // The running callback's time and its event (the cause of what it does),
+    // for a program that records events of its own layer.
+    virtual Nanos now() const = 0;
+    virtual std::uint32_t running_event() const = 0;
     virtual std::uint64_t writable_length(std::int32_t conn) const = 0;
 };
 
@@ -64,6 +75,7 @@ public:
     virtual void on_tick(NodeApi&, std::uint64_t) {}
     virtual void on_microtask(NodeApi&, std::uint64_t) {}
     virtual void on_work_done(NodeApi&, std::int32_t, std::uint64_t) {}
+    virtual void on_cpu_done(NodeApi&, std::int32_t, std::uint64_t) {}
 };
 
 std::unique_ptr<ServerProgram> make_server_program(const ServerParams& params);
@@ -98,6 +110,9 @@ public:
     void queue_microtask(std::uint64_t tag) override;
     void submit_work(Nanos work, std::int32_t conn, std::uint64_t tag) override;
     void burn_cpu(Nanos cpu) override { extra_cpu_ += cpu; }
+    void burn_cpu_then(Nanos cpu, std::int32_t conn, std::uint64_t tag) override;
+    Nanos now() const override { return current_time_; }
+    std::uint32_t running_event() const override { return current_event_; }
     std::uint64_t writable_length(std::int32_t conn) const override;
 
     bool exited() const { return exited_; }
@@ -105,7 +120,7 @@ public:
 private:
     enum class TaskType : std::uint8_t {
         accept, connection_cb, read, data_cb, end_cb, error_cb, flush, write_done, drain_cb,
-        close_cb, timer_cb, immediate_cb, pool_done_cb, listening_cb,
+        close_cb, timer_cb, immediate_cb, pool_done_cb, listening_cb, cpu_done,
     };
     struct Task {
         TaskType type;
@@ -212,6 +227,7 @@ private:
     std::uint32_t current_event_ = trace::no_event;
     Nanos current_time_ = 0;
     Nanos extra_cpu_ = 0;
+    std::size_t continuations_ = 0;  // cpu_done tasks this callback queued (burn_cpu_then)
 
     // Thread pool.
     std::vector<std::int64_t> workers_;  // job id per worker, -1 idle

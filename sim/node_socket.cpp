@@ -1,6 +1,7 @@
 // Per-connection work: what libuv's stream code and Node's net.Socket do
 // with accept, read, write, drain, end and close.
 #include <algorithm>
+#include <utility>
 
 #include "sim/node_runtime.hpp"
 
@@ -88,6 +89,16 @@ Nanos NodeRuntime::run_task(Nanos now, const Task& task) {
             begin_callback(now, Kind::js_immediate, trace::no_conn, task.cause, {});
             program_.on_immediate(*this, task.arg);
             return end_callback();
+        case TaskType::cpu_done: {
+            // The rest of the callback whose event is task.cause: no new
+            // JavaScript event, and only the system calls it makes cost.
+            current_event_ = task.cause;
+            current_time_ = now;
+            extra_cpu_ = 0;
+            continuations_ = 0;
+            program_.on_cpu_done(*this, task.conn, task.arg);
+            return std::exchange(extra_cpu_, 0);
+        }
         case TaskType::pool_done_cb:
             begin_callback(now, Kind::js_pool_done, task.conn, task.cause, {static_cast<std::int64_t>(task.arg)});
             program_.on_work_done(*this, task.conn, jobs_[task.arg].tag);
@@ -255,6 +266,14 @@ void NodeRuntime::close_handle(Nanos now, std::int32_t conn, bool had_error, std
     notifier_->forget(now, conn, cause);
     tcp_.close(now, conn, Side::server, cause);
     closing_.push_back(Task{TaskType::close_cb, conn, 0, 0, cause});
+}
+
+void NodeRuntime::burn_cpu_then(Nanos cpu, std::int32_t conn, std::uint64_t tag) {
+    extra_cpu_ += cpu;
+    // The next steps start when this callback's CPU time is over, in the
+    // order they were asked for.
+    tasks_.insert(tasks_.begin() + static_cast<std::ptrdiff_t>(continuations_++),
+                  Task{TaskType::cpu_done, conn, 0, tag, current_event_});
 }
 
 bool NodeRuntime::write(std::int32_t conn, std::string bytes) {

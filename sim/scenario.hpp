@@ -38,6 +38,14 @@ struct ServerParams {
     // (like crypto.pbkdf2) and the echo is written from the completion.
     Nanos pool_work_ns = 0;
     bool close_after_payload = true;  // payload: end() once everything is written
+    // https.createServer: every connection is TLS first (sim/tls_server.hpp),
+    // and the clients speak TLS too.
+    bool tls = false;
+    std::uint32_t tls_version = 13;            // 13 or 12
+    std::uint64_t tls_certificate_bytes = 2400; // DER bytes of the chain (leaf + intermediate)
+    std::string tls_signature = "ecdsa-p256";  // ecdsa-p256 | rsa-2048: the certificate's key
+    Nanos tls_x25519_ns = 32'500;              // one X25519 operation (openssl speed ecdhx25519)
+    Nanos tls_sign_ns = -1;                    // one signature; -1: the measured cost for tls_signature
 };
 
 struct ClientParams {

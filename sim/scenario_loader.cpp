@@ -40,6 +40,7 @@ enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
 constexpr std::string_view server_programs[] = {"echo", "sink", "payload"};
+constexpr std::string_view tls_signatures[] = {"ecdsa-p256", "rsa-2048"};
 constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader"};
 
 struct FieldRule {
@@ -82,6 +83,14 @@ const std::vector<FieldRule>& field_rules() {
         {"server.respect_backpressure", [](Scenario& s) -> FieldRef { return &s.server.respect_backpressure; }},
         {"server.pool_work_ns", [](Scenario& s) -> FieldRef { return &s.server.pool_work_ns; }, 0, one_day_ns},
         {"server.close_after_payload", [](Scenario& s) -> FieldRef { return &s.server.close_after_payload; }},
+        {"server.tls", [](Scenario& s) -> FieldRef { return &s.server.tls; }},
+        {"server.tls_version", [](Scenario& s) -> FieldRef { return &s.server.tls_version; }, 12, 13},
+        {"server.tls_certificate_bytes", [](Scenario& s) -> FieldRef { return &s.server.tls_certificate_bytes; }, 0,
+         1 << 24},
+        {"server.tls_signature", [](Scenario& s) -> FieldRef { return &s.server.tls_signature; }, 0, 0,
+         tls_signatures},
+        {"server.tls_x25519_ns", [](Scenario& s) -> FieldRef { return &s.server.tls_x25519_ns; }, 0, one_day_ns},
+        {"server.tls_sign_ns", [](Scenario& s) -> FieldRef { return &s.server.tls_sign_ns; }, -1, one_day_ns},
         {"clients.program", [](Scenario& s) -> FieldRef { return &s.clients.program; }, 0, 0, client_programs},
         {"clients.count", [](Scenario& s) -> FieldRef { return &s.clients.count; }, 1, 100000},
         {"clients.start_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.start_interval_ns; }, 0,

@@ -1,6 +1,21 @@
 #include "sim/simulation.hpp"
 
+#include "sim/tls_server.hpp"
+
 namespace loopscope::sim {
+
+namespace {
+
+// The scenario's server program, or the one a test gives, inside TLS when
+// the scenario asks for it.
+std::unique_ptr<ServerProgram> server_program(const Scenario& scenario, std::unique_ptr<ServerProgram> program,
+                                              Recorder& recorder) {
+    if (!program) program = make_server_program(scenario.server);
+    if (!scenario.server.tls) return program;
+    return std::make_unique<TlsServerProgram>(std::move(program), tls_config(scenario.server), recorder);
+}
+
+}  // namespace
 
 Simulation::Simulation(const Scenario& scenario, std::unique_ptr<ServerProgram> program)
     : scenario_(scenario),
@@ -8,7 +23,7 @@ Simulation::Simulation(const Scenario& scenario, std::unique_ptr<ServerProgram> 
       recorder_(scenario_),
       network_(scenario.network),
       tcp_(scheduler_, recorder_, network_, rng_, *this),
-      program_(program ? std::move(program) : make_server_program(scenario.server)),
+      program_(server_program(scenario_, std::move(program), recorder_)),
       node_(scenario_, scheduler_, recorder_, tcp_, *program_),
       clients_(scenario_, scheduler_, recorder_, tcp_) {}
 

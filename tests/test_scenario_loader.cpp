@@ -135,6 +135,11 @@ TEST_CASE("values outside their range are refused with the range in the message"
         {"os=solaris", "expected one of \"linux\", \"macos\" or \"windows\""},
         {"server.program=http", "expected one of \"echo\", \"sink\" or \"payload\""},
         {"id=has space", "expected a name of 1 to 64 letters"},
+        {"server.tls_version=11", "expected an integer from 12 to 13"},
+        {"server.tls_version=14", "expected an integer from 12 to 13"},
+        {"server.tls_signature=dsa", "expected one of \"ecdsa-p256\" or \"rsa-2048\""},
+        {"server.tls_sign_ns=-2", "expected an integer from -1 to 86400000000000"},
+        {"server.tls=yes", "expected true or false"},
     }));
     CAPTURE(c.set);
     const ScenarioError e = load_error(minimal, {c.set});

@@ -8,6 +8,7 @@
 // kinds, the table (one row per Kind, checked at compile time), explain().
 #include "trace/explain.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string_view>
@@ -190,6 +191,22 @@ std::string waiter(NotifierApi api) {
 std::string callback_time(const Sentence& s) {
     if (s.arg("dur") < 0) return {};
     return " It runs for " + s.nanos("dur") + " on the main thread.";
+}
+
+std::string tls_version(const Sentence& s) { return s.count("version") == 12 ? "1.2" : "1.3"; }
+
+// What each handshake message is for, in a sentence.
+std::string handshake_meaning(std::string_view message) {
+    if (message == "ClientHello") return "It offers versions, ciphers and (in TLS 1.3) the client's key share.";
+    if (message == "ServerHello") return "It picks the version and cipher; in TLS 1.3 it carries the server's key share, so both ends now have keys.";
+    if (message == "EncryptedExtensions") return "The first encrypted message: the rest of the server's settings.";
+    if (message == "Certificate") return "The server's certificate chain: who it is, signed by a CA.";
+    if (message == "CertificateVerify") return "A signature with the certificate's private key over the handshake so far: proof the server owns it.";
+    if (message == "ServerKeyExchange") return "The server's ECDHE key share, signed with its certificate's key.";
+    if (message == "ServerHelloDone") return "The server's flight is complete: the client's turn.";
+    if (message == "ClientKeyExchange") return "The client's ECDHE key share: now both ends can compute the keys.";
+    if (message == "Finished") return "A MAC over the whole handshake: nothing was tampered with.";
+    return {};
 }
 
 // How `level` compares with the highWaterMark, in Node's rule for write().
@@ -535,6 +552,32 @@ constexpr Row rows[] = {
     {Kind::pool_done, [](const Sentence& s) {
          return "Worker " + s.plain("worker") + " finishes job " + s.plain("job") +
                 " and signals the loop, which will run its JavaScript callback.";
+     }},
+    {Kind::tls_handshake, [](const Sentence& s) {
+         std::string text = s.Who() + " sends the TLS " + tls_version(s) + " handshake message " + s.text("message") +
+                            " (" + s.bytes("bytes") + ").";
+         const std::string meaning = handshake_meaning(s.text("message"));
+         if (!meaning.empty()) text += " " + meaning;
+         return text;
+     }},
+    {Kind::tls_record, [](const Sentence& s) {
+         const std::string type = s.text("type");
+         const std::uint64_t overhead = s.count("wire") - std::min(s.count("wire"), s.count("plain"));
+         std::string text = s.Who() + " wraps " + s.bytes("plain") + " of " + type + " in a TLS record of " +
+                            s.bytes("wire") + " for TCP (" + format_bytes(overhead) + " of header";
+         text += overhead > 5 ? " and encryption overhead)." : ", not encrypted).";
+         if (type == "application_data")
+             text += " To TCP these are ordinary bytes: they travel as normal segments and arrive as normal chunks.";
+         return text;
+     }},
+    {Kind::tls_crypto, [](const Sentence& s) {
+         return s.Who() + " computes the " + s.text("what") + " for the handshake: " + s.nanos("dur") +
+                " of CPU. Node runs OpenSSL on the main thread, so the event loop can do nothing else meanwhile.";
+     }},
+    {Kind::tls_established, [](const Sentence& s) {
+         return "The TLS " + tls_version(s) + " handshake is complete at " + s.whose() + " end after " +
+                plural(s.count("round_trips"), "round trip", "round trips") + " (" + s.nanos("handshake_ns") +
+                "); from now on application data flows, encrypted, in TLS records.";
      }},
 };
 

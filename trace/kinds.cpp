@@ -198,6 +198,25 @@ constexpr FieldSpec f_pool_worker[] = {
     {"worker", F::count, "worker thread number, from 1"},
     {"queued", F::count, "jobs still waiting for a worker"},
 };
+constexpr FieldSpec f_tls_handshake[] = {
+    {"message", F::text, "the handshake message, e.g. \"ClientHello\""},
+    {"bytes", F::bytes, "the message's size, its 4-byte header included"},
+    {"version", F::count, "the TLS version of the connection: 13 or 12"},
+};
+constexpr FieldSpec f_tls_record[] = {
+    {"type", F::text, "the record's real content type: handshake, change_cipher_spec, alert or application_data"},
+    {"plain", F::bytes, "plaintext bytes the record carries"},
+    {"wire", F::bytes, "bytes on the wire: the 5-byte header, the plaintext and the AEAD's overhead"},
+};
+constexpr FieldSpec f_tls_crypto[] = {
+    {"what", F::text, "the computation, e.g. \"X25519 key share\" or \"ECDSA P-256 signature\""},
+    {"dur", F::nanos, "CPU time it takes on the thread that runs the handshake"},
+};
+constexpr FieldSpec f_tls_established[] = {
+    {"version", F::count, "the TLS version: 13 or 12"},
+    {"round_trips", F::count, "round trips the handshake cost before the client could send data"},
+    {"handshake_ns", F::nanos, "time from the ClientHello (sent by the client, received by the server) to now"},
+};
 
 constexpr std::span<const FieldSpec> none{};
 
@@ -259,6 +278,10 @@ constexpr KindSpec table[] = {
     {Kind::pool_submit, "pool.submit", Lane::pool, f_pool_submit, "Work is queued for the libuv thread pool."},
     {Kind::pool_start, "pool.start", Lane::pool, f_pool_worker, "A pool worker thread picks up a job."},
     {Kind::pool_done, "pool.done", Lane::pool, f_pool_worker, "A pool worker finishes a job and signals the loop."},
+    {Kind::tls_handshake, "tls.handshake", Lane::tls, f_tls_handshake, "One end of a TLS connection sends a handshake message."},
+    {Kind::tls_record, "tls.record", Lane::tls, f_tls_record, "One end of a TLS connection frames bytes as a TLS record for TCP."},
+    {Kind::tls_crypto, "tls.crypto", Lane::tls, f_tls_crypto, "The server computes part of the handshake's cryptography (a key share, a signature)."},
+    {Kind::tls_established, "tls.established", Lane::tls, f_tls_established, "This end has finished the TLS handshake: application data can flow."},
 };
 static_assert(std::size(table) == kind_count, "every Kind needs one row, in enum order");
 

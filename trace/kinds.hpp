@@ -71,8 +71,10 @@ enum class Kind : std::uint16_t {
     js_write, js_end_call, js_destroy, js_pause, js_resume, js_queues,
     // pool (libuv thread pool)
     pool_submit, pool_start, pool_done,
+    // tls (the TLS layer of either end; host = the end that does it)
+    tls_handshake, tls_record, tls_crypto, tls_established,
 };
-inline constexpr int kind_count = static_cast<int>(Kind::pool_done) + 1;
+inline constexpr int kind_count = static_cast<int>(Kind::tls_established) + 1;
 
 struct KindSpec {
     Kind kind;
