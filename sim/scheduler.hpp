@@ -24,6 +24,7 @@ enum class ActionType : std::uint8_t {
     client_start,     // target: client index
     client_wake,      // target: client index
     client_tick,      // target: client index (timer of the client program)
+    thread_cpu,       // target: core index (thread-per-connection server)
 };
 
 struct Action {
