@@ -46,6 +46,24 @@ struct ServerParams {
     std::string tls_signature = "ecdsa-p256";  // ecdsa-p256 | rsa-2048: the certificate's key
     Nanos tls_x25519_ns = 32'500;              // one X25519 operation (openssl speed ecdhx25519)
     Nanos tls_sign_ns = -1;                    // one signature; -1: the measured cost for tls_signature
+
+    // How the server serves its connections: "event-loop" is Node
+    // (NodeRuntime); "thread-per-connection" is the older model of §5
+    // (ThreadServer), which runs the same program with one thread per
+    // connection and blocking calls. The fields below are for that model.
+    std::string model = "event-loop";
+    std::uint32_t cores = 1;  // one, to compare with Node's one JavaScript thread
+    // EEVDF's base slice (sysctl_sched_base_slice, Linux 6.6+): how long a
+    // thread may run before a waiting thread gets the core.
+    Nanos time_slice_ns = 750'000;
+    // One switch between two threads of a process, measured at about
+    // 1.2-2.2 us on Linux (Bendersky, "Measuring context switching and
+    // memory overheads for Linux threads", 2018).
+    Nanos context_switch_ns = 2'000;
+    std::uint64_t thread_stack_bytes = 8 << 20;  // RLIMIT_STACK's default: glibc reserves this per thread
+    // What an idle thread really uses: the pages of its stack it has
+    // touched (two 4 KiB pages; Bendersky measured about 8 KiB RSS per thread).
+    std::uint64_t thread_resident_bytes = 8192;
 };
 
 struct ClientParams {

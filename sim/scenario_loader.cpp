@@ -41,6 +41,7 @@ enum class TextRule : std::uint8_t { any, non_empty, identifier };
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
 constexpr std::string_view server_programs[] = {"echo", "sink", "payload"};
 constexpr std::string_view tls_signatures[] = {"ecdsa-p256", "rsa-2048"};
+constexpr std::string_view server_models[] = {"event-loop", "thread-per-connection"};
 constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader"};
 
 struct FieldRule {
@@ -91,6 +92,15 @@ const std::vector<FieldRule>& field_rules() {
          tls_signatures},
         {"server.tls_x25519_ns", [](Scenario& s) -> FieldRef { return &s.server.tls_x25519_ns; }, 0, one_day_ns},
         {"server.tls_sign_ns", [](Scenario& s) -> FieldRef { return &s.server.tls_sign_ns; }, -1, one_day_ns},
+        {"server.model", [](Scenario& s) -> FieldRef { return &s.server.model; }, 0, 0, server_models},
+        {"server.cores", [](Scenario& s) -> FieldRef { return &s.server.cores; }, 1, 1024},
+        {"server.time_slice_ns", [](Scenario& s) -> FieldRef { return &s.server.time_slice_ns; }, 1000, one_day_ns},
+        {"server.context_switch_ns", [](Scenario& s) -> FieldRef { return &s.server.context_switch_ns; }, 0,
+         one_day_ns},
+        {"server.thread_stack_bytes", [](Scenario& s) -> FieldRef { return &s.server.thread_stack_bytes; }, 16384,
+         one_gib},
+        {"server.thread_resident_bytes", [](Scenario& s) -> FieldRef { return &s.server.thread_resident_bytes; },
+         0, one_gib},
         {"clients.program", [](Scenario& s) -> FieldRef { return &s.clients.program; }, 0, 0, client_programs},
         {"clients.count", [](Scenario& s) -> FieldRef { return &s.clients.count; }, 1, 100000},
         {"clients.start_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.start_interval_ns; }, 0,

@@ -25,10 +25,13 @@ Simulation::Simulation(const Scenario& scenario, std::unique_ptr<ServerProgram> 
       tcp_(scheduler_, recorder_, network_, rng_, *this),
       program_(server_program(scenario_, std::move(program), recorder_)),
       node_(scenario_, scheduler_, recorder_, tcp_, *program_),
-      clients_(scenario_, scheduler_, recorder_, tcp_) {}
+      clients_(scenario_, scheduler_, recorder_, tcp_) {
+    if (scenario_.server.model == "thread-per-connection") threads_.emplace(scenario_, scheduler_, recorder_, tcp_);
+}
 
 void Simulation::run(const RunOptions& options) {
-    node_.start(0);
+    if (threads_) threads_->start(0);
+    else node_.start(0);
     clients_.start_all();
     Action action;
     std::uint64_t steps = 0;
@@ -52,12 +55,14 @@ void Simulation::dispatch(const Action& a) {
         case ActionType::client_start: clients_.start(a.at, a.target); break;
         case ActionType::client_wake: clients_.wake(a.at, static_cast<std::int32_t>(a.target)); break;
         case ActionType::client_tick: clients_.tick(a.at, static_cast<std::int32_t>(a.target), a.arg); break;
+        case ActionType::thread_cpu: threads_->core_done(a.at, a.target); break;
     }
 }
 
 void Simulation::on_readable(Nanos now, std::int32_t conn, Side side, std::uint32_t cause) {
-    if (side == Side::server) node_.socket_changed(now, conn, cause);
-    else clients_.on_socket_changed(now, conn, cause);
+    if (side == Side::client) clients_.on_socket_changed(now, conn, cause);
+    else if (threads_) threads_->socket_changed(now, conn, cause);
+    else node_.socket_changed(now, conn, cause);
 }
 
 void Simulation::on_writable(Nanos now, std::int32_t conn, Side side, std::uint32_t cause) {
@@ -69,7 +74,8 @@ void Simulation::on_connected(Nanos now, std::int32_t conn, std::uint32_t cause)
 }
 
 void Simulation::on_acceptable(Nanos now, std::uint32_t listener, std::uint32_t cause) {
-    node_.listener_changed(now, listener, cause);
+    if (threads_) threads_->listener_changed(now, listener, cause);
+    else node_.listener_changed(now, listener, cause);
 }
 
 trace::Trace Simulation::take_trace() {

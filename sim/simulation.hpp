@@ -1,9 +1,11 @@
-// One simulated world: the scheduler, the network, both hosts' TCP, the Node
-// process on the server and the client programs, and the trace they write.
+// One simulated world: the scheduler, the network, both hosts' TCP, the
+// server (the Node process, or a thread-per-connection server when
+// server.model says so) and the client programs, and the trace they write.
 // No global state: two Simulations can run side by side.
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "sim/client_host.hpp"
 #include "sim/network.hpp"
@@ -13,6 +15,7 @@
 #include "sim/scheduler.hpp"
 #include "sim/simulate.hpp"
 #include "sim/tcp.hpp"
+#include "sim/thread_server.hpp"
 
 namespace loopscope::sim {
 
@@ -42,7 +45,8 @@ private:
     Network network_;
     Tcp tcp_;
     std::unique_ptr<ServerProgram> program_;
-    NodeRuntime node_;
+    NodeRuntime node_;  // built either way (it is cheap until start()); started only for event-loop
+    std::optional<ThreadServer> threads_;  // server.model == "thread-per-connection"
     ClientHost clients_;
     Nanos now_ = 0;
 };

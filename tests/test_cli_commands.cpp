@@ -96,7 +96,9 @@ TEST_CASE("run --summary prints one JSON object with every key", "[cli]") {
     for (const char* key : {"source", "events", "duration_ns", "connections", "handshakes", "loop_iterations",
                             "poll_wakeups", "reads", "bytes_read", "writes", "bytes_written", "writes_returned_false",
                             "drains", "requests", "connections_reused", "max_loop_lag_ns", "peak_send_buffer_bytes",
-                            "peak_recv_buffer_bytes"}) {
+                            "peak_recv_buffer_bytes", "peak_threads", "context_switches", "switch_cpu_ns",
+                            "peak_open_sockets", "peak_virtual_bytes", "peak_resident_bytes", "latency_samples",
+                            "latency_p50_ns", "latency_p99_ns", "latency_max_ns"}) {
         CAPTURE(key);
         CHECK(j.contains(key));
     }

@@ -218,6 +218,13 @@ std::string user_space(const Sentence& s) {
            " the highWaterMark of " + format_bytes(hwm);
 }
 
+// The memory levels a thread's start or end leaves behind.
+std::string thread_memory(const Sentence& s) {
+    return plural(s.count("live"), "thread", "threads") + " and " + plural(s.count("sockets"), "socket", "sockets") +
+           " now reserve " + s.bytes("virtual") + " of stack address space and use " + s.bytes("resident") +
+           " of memory";
+}
+
 // ---- the catalogue ----
 
 using Explainer = std::string (*)(const Sentence&);
@@ -578,6 +585,31 @@ constexpr Row rows[] = {
          return "The TLS " + tls_version(s) + " handshake is complete at " + s.whose() + " end after " +
                 plural(s.count("round_trips"), "round trip", "round trips") + " (" + s.nanos("handshake_ns") +
                 "); from now on application data flows, encrypted, in TLS records.";
+     }},
+    {Kind::threads_spawn, [](const Sentence& s) {
+         return "Thread " + s.plain("thread") + " is created" +
+                (s.count("thread") == 1 ? std::string(", the acceptor") : " to serve " + s.conn()) + ": " +
+                thread_memory(s) + ".";
+     }},
+    {Kind::threads_exit, [](const Sentence& s) {
+         return "Thread " + s.plain("thread") + " ends and gives its stack back: " + thread_memory(s) + ".";
+     }},
+    {Kind::threads_block, [](const Sentence& s) {
+         return "Thread " + s.plain("thread") + " sleeps in " + std::string(s.name("on")) +
+                "() and leaves its core; only the kernel can wake it.";
+     }},
+    {Kind::threads_wake, [](const Sentence& s) {
+         return "The kernel wakes thread " + s.plain("thread") + " (its " + std::string(s.name("on")) +
+                "() can go on); it now waits for a core behind " +
+                plural(s.count("runnable") > 0 ? s.count("runnable") - 1 : 0, "other thread", "other threads") + ".";
+     }},
+    {Kind::threads_run, [](const Sentence& s) {
+         return "Thread " + s.plain("thread") + " runs on core " + s.plain("core") + " for " + s.nanos("dur") + ".";
+     }},
+    {Kind::threads_switch, [](const Sentence& s) {
+         return "Core " + s.plain("core") + " switches from thread " + s.plain("from") + " to thread " + s.plain("to") +
+                ": saving one thread's registers and loading the other's costs " + s.nanos("cost") +
+                " of CPU that serves no request.";
      }},
 };
 

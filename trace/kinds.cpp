@@ -218,6 +218,34 @@ constexpr FieldSpec f_tls_established[] = {
     {"handshake_ns", F::nanos, "time from the ClientHello (sent by the client, received by the server) to now"},
 };
 
+constexpr FieldSpec f_thread_memory[] = {
+    {"thread", F::count, "thread id, from 1 (1 is the acceptor)"},
+    {"live", F::count, "threads alive after this change"},
+    {"sockets", F::count, "open server sockets (accepted, not yet closed) after this change"},
+    {"virtual", F::bytes, "address space reserved for all live threads' stacks"},
+    {"resident", F::bytes, "memory actually used: every live thread's resident stack plus the kernel's memory for every open socket"},
+};
+constexpr FieldSpec f_thread_block[] = {
+    {"thread", F::count, "thread id"},
+    {"on", F::blocked_on, "the blocking call the thread sleeps in: accept, read or write"},
+};
+constexpr FieldSpec f_thread_wake[] = {
+    {"thread", F::count, "thread id"},
+    {"on", F::blocked_on, "the call it was blocked in, which can now go on"},
+    {"runnable", F::count, "threads waiting in the run queue for a core after this wake-up"},
+};
+constexpr FieldSpec f_thread_run[] = {
+    {"thread", F::count, "thread id"},
+    {"core", F::count, "CPU core number, from 1"},
+    {"dur", F::nanos, "CPU time the thread ran on the core before it blocked, exited or was preempted"},
+};
+constexpr FieldSpec f_thread_switch[] = {
+    {"core", F::count, "CPU core number, from 1"},
+    {"from", F::count, "thread the core ran last"},
+    {"to", F::count, "thread the core switches to"},
+    {"cost", F::nanos, "CPU time the switch itself takes, not spent on any request"},
+};
+
 constexpr std::span<const FieldSpec> none{};
 
 constexpr KindSpec table[] = {
@@ -282,6 +310,12 @@ constexpr KindSpec table[] = {
     {Kind::tls_record, "tls.record", Lane::tls, f_tls_record, "One end of a TLS connection frames bytes as a TLS record for TCP."},
     {Kind::tls_crypto, "tls.crypto", Lane::tls, f_tls_crypto, "The server computes part of the handshake's cryptography (a key share, a signature)."},
     {Kind::tls_established, "tls.established", Lane::tls, f_tls_established, "This end has finished the TLS handshake: application data can flow."},
+    {Kind::threads_spawn, "threads.spawn", Lane::threads, f_thread_memory, "A server thread is created (pthread_create) with its own stack; memory levels after it."},
+    {Kind::threads_exit, "threads.exit", Lane::threads, f_thread_memory, "A server thread ends and its stack is released; memory levels after it."},
+    {Kind::threads_block, "threads.block", Lane::threads, f_thread_block, "A server thread sleeps in a blocking call (accept, read or write) and leaves its core."},
+    {Kind::threads_wake, "threads.wake", Lane::threads, f_thread_wake, "The kernel wakes a blocked server thread: it is runnable and waits for a core."},
+    {Kind::threads_run, "threads.run", Lane::threads, f_thread_run, "A server thread runs on a CPU core (a span: its CPU time on the core)."},
+    {Kind::threads_switch, "threads.switch", Lane::threads, f_thread_switch, "A core switches from one server thread to another (a context switch) and pays its cost."},
 };
 static_assert(std::size(table) == kind_count, "every Kind needs one row, in enum order");
 
@@ -302,6 +336,7 @@ constexpr std::string_view interest_names[] = {"none", "readable", "writable", "
 constexpr std::string_view iocp_op_names[] = {"zero_read", "read", "write", "accept"};
 constexpr std::string_view error_code_names[] = {"none", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED"};
 constexpr std::string_view reset_reason_names[] = {"data_for_closed_socket", "abort", "no_listener"};
+constexpr std::string_view blocked_on_names[] = {"accept", "read", "write"};
 
 struct FlagName {
     std::uint8_t bit;
@@ -350,6 +385,7 @@ std::span<const std::string_view> enum_names(FieldType type) {
         case F::iocp_op: return iocp_op_names;
         case F::error_code: return error_code_names;
         case F::reset_reason: return reset_reason_names;
+        case F::blocked_on: return blocked_on_names;
         default: return {};
     }
 }

@@ -39,6 +39,7 @@ enum class FieldType : std::uint8_t {
     iocp_op,
     error_code,
     reset_reason,
+    blocked_on,  // JSON string from blocked_on_names
 };
 
 struct FieldSpec {
@@ -73,8 +74,10 @@ enum class Kind : std::uint16_t {
     pool_submit, pool_start, pool_done,
     // tls (the TLS layer of either end; host = the end that does it)
     tls_handshake, tls_record, tls_crypto, tls_established,
+    // threads (the thread-per-connection server model, sim/thread_server.hpp)
+    threads_spawn, threads_exit, threads_block, threads_wake, threads_run, threads_switch,
 };
-inline constexpr int kind_count = static_cast<int>(Kind::tls_established) + 1;
+inline constexpr int kind_count = static_cast<int>(Kind::threads_switch) + 1;
 
 struct KindSpec {
     Kind kind;
@@ -120,6 +123,8 @@ enum class Interest : std::uint8_t { none, readable, writable, both };
 enum class IocpOp : std::uint8_t { zero_read, read, write, accept };
 enum class ErrorCode : std::uint8_t { none, econnreset, epipe, etimedout, econnrefused };
 enum class ResetReason : std::uint8_t { data_for_closed_socket, abort, no_listener };
+// The blocking call a server thread sleeps in.
+enum class BlockedOn : std::uint8_t { accept, read, write };
 
 // Names as written in the trace ("ESTABLISHED", "poll", "epoll", ...).
 std::span<const std::string_view> enum_names(FieldType type);

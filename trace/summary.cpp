@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace loopscope::trace {
 
@@ -35,6 +37,13 @@ Nanos wait_since_notifier(const Trace& trace, std::size_t index) {
     return -1;
 }
 
+// Nearest rank: the smallest sample with at least q of all samples at or below it.
+Nanos percentile(const std::vector<Nanos>& sorted, std::uint64_t percent) {
+    if (sorted.empty()) return 0;
+    const std::size_t rank = (sorted.size() * percent + 99) / 100;
+    return sorted[std::max<std::size_t>(rank, 1) - 1];
+}
+
 }  // namespace
 
 Summary summarize(const Trace& trace) {
@@ -54,11 +63,55 @@ Summary summarize(const Trace& trace) {
     const int send_level = field_index(Kind::kernel_send_buffer, "level");
     const int recv_level = field_index(Kind::kernel_recv_buffer, "level");
 
+    const int live_field = field_index(Kind::threads_spawn, "live");
+    const int sockets_field = field_index(Kind::threads_spawn, "sockets");
+    const int virtual_field = field_index(Kind::threads_spawn, "virtual");
+    const int resident_field = field_index(Kind::threads_spawn, "resident");
+    const int switch_cost = field_index(Kind::threads_switch, "cost");
+    const int worker_field = field_index(Kind::pool_start, "worker");
+    const int client_read_bytes = field_index(Kind::client_read, "bytes");
+
+    bool thread_model = false;
+    std::unordered_set<std::int64_t> pool_workers;
+    std::uint64_t open_sockets = 0;  // event loop: js.connection - js.close
+    std::unordered_map<std::int32_t, Nanos> asked_at;  // connection -> first write not yet answered
+    std::vector<Nanos> latencies;
+
     std::unordered_set<std::int32_t> connections;
     for (std::size_t i = 0; i < trace.size(); ++i) {
         const Event& e = trace[i];
         if (e.conn != no_conn) connections.insert(e.conn);
         switch (e.kind) {
+            case Kind::threads_spawn:
+            case Kind::threads_exit:
+                thread_model = true;
+                s.peak_threads = std::max(s.peak_threads, static_cast<std::uint64_t>(trace.arg(e, live_field)));
+                s.peak_open_sockets =
+                    std::max(s.peak_open_sockets, static_cast<std::uint64_t>(trace.arg(e, sockets_field)));
+                s.peak_virtual_bytes =
+                    std::max(s.peak_virtual_bytes, static_cast<std::uint64_t>(trace.arg(e, virtual_field)));
+                s.peak_resident_bytes =
+                    std::max(s.peak_resident_bytes, static_cast<std::uint64_t>(trace.arg(e, resident_field)));
+                break;
+            case Kind::threads_switch:
+                ++s.context_switches;
+                s.switch_cpu_ns += trace.arg(e, switch_cost);
+                break;
+            case Kind::pool_start: pool_workers.insert(trace.arg(e, worker_field)); break;
+            case Kind::js_connection: s.peak_open_sockets = std::max(s.peak_open_sockets, ++open_sockets); break;
+            case Kind::js_close:
+                if (open_sockets > 0) --open_sockets;
+                break;
+            case Kind::client_write: asked_at.try_emplace(e.conn, e.time); break;
+            case Kind::client_read:
+                if (trace.arg(e, client_read_bytes) > 0) {
+                    const auto asked = asked_at.find(e.conn);
+                    if (asked != asked_at.end()) {
+                        latencies.push_back(e.time - asked->second);
+                        asked_at.erase(asked);
+                    }
+                }
+                break;
             case Kind::kernel_tcp_state:
                 if (is_server(e) && trace.arg(e, state_field) == static_cast<std::int64_t>(TcpState::established))
                     ++s.handshakes;
@@ -91,6 +144,16 @@ Summary summarize(const Trace& trace) {
         if (is_callback(e.kind)) s.max_loop_lag_ns = std::max(s.max_loop_lag_ns, wait_since_notifier(trace, i));
     }
     s.connections = connections.size();
+    if (!thread_model && s.loop_iterations > 0) {
+        s.peak_threads = 1 + pool_workers.size();
+        s.peak_virtual_bytes = s.peak_threads * loop_stack_virtual_bytes;
+        s.peak_resident_bytes = s.peak_threads * loop_stack_resident_bytes + s.peak_open_sockets * loop_socket_bytes;
+    }
+    std::sort(latencies.begin(), latencies.end());
+    s.latency_samples = latencies.size();
+    s.latency_p50_ns = percentile(latencies, 50);
+    s.latency_p99_ns = percentile(latencies, 99);
+    s.latency_max_ns = latencies.empty() ? 0 : latencies.back();
     // requests and connections_reused count HTTP events, which arrive with
     // issue 4; until then no trace contains any.
     return s;
@@ -116,6 +179,16 @@ std::string to_json(const Summary& s) {
     j["max_loop_lag_ns"] = s.max_loop_lag_ns;
     j["peak_send_buffer_bytes"] = s.peak_send_buffer_bytes;
     j["peak_recv_buffer_bytes"] = s.peak_recv_buffer_bytes;
+    j["peak_threads"] = s.peak_threads;
+    j["context_switches"] = s.context_switches;
+    j["switch_cpu_ns"] = s.switch_cpu_ns;
+    j["peak_open_sockets"] = s.peak_open_sockets;
+    j["peak_virtual_bytes"] = s.peak_virtual_bytes;
+    j["peak_resident_bytes"] = s.peak_resident_bytes;
+    j["latency_samples"] = s.latency_samples;
+    j["latency_p50_ns"] = s.latency_p50_ns;
+    j["latency_p99_ns"] = s.latency_p99_ns;
+    j["latency_max_ns"] = s.latency_max_ns;
     return j.dump();
 }
 

@@ -71,10 +71,10 @@ std::optional<LevelQuantity> quantity_of(Kind kind) {
 }
 
 // Kinds drawn as spans: callbacks and segments with a duration, the
-// notifier's blocking wait, loop phases and pool jobs.
+// notifier's blocking wait, loop phases, pool jobs and server threads on a core.
 bool may_span(Kind kind) {
     return kind == Kind::wire_segment || kind == Kind::notifier_wake || kind == Kind::loop_phase || kind == Kind::pool_start ||
-           trace::kind_spec(kind).lane == Lane::js;
+           kind == Kind::threads_run || trace::kind_spec(kind).lane == Lane::js;
 }
 
 bool is_listener_kind(Kind kind) {
