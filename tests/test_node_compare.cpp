@@ -36,32 +36,38 @@ std::size_t add_registered(const json& spec, std::vector<Registered>& all) {
     return index;
 }
 
+enum class Context : std::uint8_t { data, timer, immediate };
+
 // The case as JavaScript on the simulated server: the first 'data' (or a
-// setTimeout(…, 0) queued from it) registers the case's callbacks; each one
-// logs its name and registers its own.
+// setTimeout(…, 0) or setImmediate queued from it) registers the case's
+// callbacks; each one logs its name and registers its own.
 class OrderingProgram final : public sim::ServerProgram {
 public:
-    OrderingProgram(std::vector<Registered> all, std::vector<std::size_t> roots, bool in_timer,
+    OrderingProgram(std::vector<Registered> all, std::vector<std::size_t> roots, Context context,
                     std::vector<std::string>* ran)
-        : all_(std::move(all)), roots_(std::move(roots)), in_timer_(in_timer), ran_(ran) {}
+        : all_(std::move(all)), roots_(std::move(roots)), context_(context), ran_(ran) {}
 
     void on_data(sim::NodeApi& api, std::int32_t, const std::string&) override {
         if (started_) return;
         started_ = true;
-        if (in_timer_) api.set_timeout(0, context_tag);
-        else register_all(api, roots_);
+        switch (context_) {
+            case Context::data: register_all(api, roots_); break;
+            case Context::timer: api.set_timeout(0, context_tag); break;
+            case Context::immediate: api.set_immediate(context_tag); break;
+        }
     }
-    void on_timer(sim::NodeApi& api, std::uint64_t tag) override {
-        if (tag == context_tag) register_all(api, roots_);
-        else run(api, tag);
-    }
-    void on_immediate(sim::NodeApi& api, std::uint64_t tag) override { run(api, tag); }
+    void on_timer(sim::NodeApi& api, std::uint64_t tag) override { context_or_run(api, tag); }
+    void on_immediate(sim::NodeApi& api, std::uint64_t tag) override { context_or_run(api, tag); }
     void on_tick(sim::NodeApi& api, std::uint64_t tag) override { run(api, tag); }
     void on_microtask(sim::NodeApi& api, std::uint64_t tag) override { run(api, tag); }
 
 private:
     static constexpr std::uint64_t context_tag = std::numeric_limits<std::uint64_t>::max();
 
+    void context_or_run(sim::NodeApi& api, std::uint64_t tag) {
+        if (tag == context_tag) register_all(api, roots_);
+        else run(api, tag);
+    }
     void run(sim::NodeApi& api, std::uint64_t tag) {
         ran_->push_back(all_[tag].name);
         register_all(api, all_[tag].then);
@@ -79,7 +85,7 @@ private:
 
     std::vector<Registered> all_;
     std::vector<std::size_t> roots_;
-    bool in_timer_;
+    Context context_;
     std::vector<std::string>* ran_;
     bool started_ = false;
 };
@@ -147,14 +153,20 @@ TEST_CASE("nextTick, promise, immediate and timeout run in Node's order", "[node
     const auto node = test::node_result("ordering.js");
     if (!node) return;
     const json& cases = node->at("cases");
-    REQUIRE(cases.size() >= 48);  // every registration order, in 'data' and in a timer, and the nested cases
+    REQUIRE(cases.size() >= 54);  // every registration order in each context, and the nested cases
     for (const json& c : cases) {
         std::vector<Registered> all;
         std::vector<std::size_t> roots;
         for (const json& spec : c.at("register")) roots.push_back(add_registered(spec, all));
         std::map<std::string, std::string> kind_of;
         for (const auto& r : all) kind_of[r.name] = r.kind;
-        const bool in_timer = c.at("context") == "timer";
+        const std::string context_name = c.at("context").get<std::string>();
+        const std::map<std::string, std::pair<Context, Kind>> contexts{
+            {"data", {Context::data, Kind::js_data}},
+            {"timer", {Context::timer, Kind::js_timer}},
+            {"immediate", {Context::immediate, Kind::js_immediate}}};
+        REQUIRE(contexts.count(context_name) == 1);
+        const auto [context, context_kind] = contexts.at(context_name);
         const auto node_ran = c.at("ran").get<std::vector<std::string>>();
 
         auto scenario = test::basic_scenario();
@@ -163,23 +175,23 @@ TEST_CASE("nextTick, promise, immediate and timeout run in Node's order", "[node
         scenario.clients.close_when_done = false;
         scenario.stop_ns = 1'000'000'000;
         std::vector<std::string> sim_ran;
-        const auto t = test::run(scenario, std::make_unique<OrderingProgram>(all, roots, in_timer, &sim_ran));
+        const auto t = test::run(scenario, std::make_unique<OrderingProgram>(all, roots, context, &sim_ran));
 
-        INFO("context " << c.at("context").get<std::string>() << ", registered " << c.at("register").dump());
+        INFO("context " << context_name << ", registered " << c.at("register").dump());
         INFO("Node ran " << json(node_ran).dump() << ", the simulator " << json(sim_ran).dump());
         CHECK(sim_ran == node_ran);
         // The trace tells the same story: the js.* kinds after the 'data'
-        // (less the timer that is the context) follow Node's order.
+        // (less the timer or immediate that is the context) follow Node's order.
         std::vector<std::string> node_kinds;
         for (const auto& name : node_ran) node_kinds.push_back(kind_of.at(name));
         std::vector<std::string> trace_kinds;
         const auto data = test::find_all(t, Kind::js_data);
         REQUIRE(data.size() == 1);
-        bool context_skipped = !in_timer;
+        bool context_skipped = context == Context::data;
         for (std::size_t i = data[0] + 1; i < t.size(); ++i) {
             const std::string kind = deferred_kind(t[i].kind);
             if (kind.empty()) continue;
-            if (!context_skipped && kind == "timeout") {
+            if (!context_skipped && t[i].kind == context_kind) {
                 context_skipped = true;
                 continue;
             }

@@ -1,7 +1,7 @@
 // Which callback runs first? Each case registers process.nextTick,
 // Promise.resolve().then, setImmediate and setTimeout(..., 0) callbacks
 // (some of which register more) from inside a callback: a socket's 'data'
-// (an I/O callback) or a timer. Prints one JSON object: every case as it was
+// (an I/O callback), a timer or an immediate. Prints one JSON object: every case as it was
 // registered and the order its callbacks ran.
 // Only orders Node guarantees are used: no timeout registered where the
 // 1 ms minimum decides whether it runs before a later immediate.
@@ -25,6 +25,11 @@ function leaf(kind) { return { kind, name: kind, then: [] }; }
 const cases = [];
 for (const context of ['data', 'timer']) {
   for (const order of permutations(kinds)) cases.push({ context, register: order.map(leaf) });
+}
+// Inside an immediate a timeout races the next check phase against the 1 ms
+// minimum, so only the other three are registered there.
+for (const order of permutations(['tick', 'promise', 'immediate'])) {
+  cases.push({ context: 'immediate', register: order.map(leaf) });
 }
 // Callbacks that register more callbacks.
 const node = (kind, name, then = []) => ({ kind, name, then });
@@ -79,7 +84,8 @@ const server = net.createServer((socket) => {
     };
     const start = () => { for (const spec of c.register) register(spec, ran, done); };
     if (c.context === 'data') start();
-    else setTimeout(start, 0);
+    else if (c.context === 'timer') setTimeout(start, 0);
+    else setImmediate(start);
   });
 });
 
