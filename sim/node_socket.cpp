@@ -199,7 +199,8 @@ Nanos NodeRuntime::task_flush(Nanos now, const Task& task) {
         const std::uint64_t length_after = s.writable_length - (completes ? chunk.length : 0);
         cause = recorder_.emit(now, Kind::loop_write, server_host, task.conn, cause,
                                {static_cast<std::int64_t>(chunk.rest.size()), static_cast<std::int64_t>(take),
-                                take == 0 ? 1 : 0, static_cast<std::int64_t>(length_after)});
+                                take == 0 ? 1 : 0, static_cast<std::int64_t>(length_after),
+                                recorder_.payload_text(std::string_view(chunk.rest).substr(0, take))});
         cost += syscall_ns;
         if (take == 0) break;
         tcp_.write(now, task.conn, Side::server, std::string_view(chunk.rest).substr(0, take), cause);
@@ -275,7 +276,8 @@ bool NodeRuntime::write(std::int32_t conn, std::string bytes) {
     if (try_kernel) {
         cause = recorder_.emit(now, Kind::loop_write, server_host, conn, current_event_,
                                {static_cast<std::int64_t>(bytes.size()), static_cast<std::int64_t>(accepted),
-                                accepted == 0 ? 1 : 0, static_cast<std::int64_t>(length_after)});
+                                accepted == 0 ? 1 : 0, static_cast<std::int64_t>(length_after),
+                                recorder_.payload_text(std::string_view(bytes).substr(0, accepted))});
         if (accepted > 0) tcp_.write(now, conn, Side::server, std::string_view(bytes).substr(0, accepted), cause);
         extra_cpu_ += syscall_ns;
     }

@@ -21,6 +21,15 @@ Recorder::Recorder(const Scenario& scenario) : captions_by_kind_(trace::kind_cou
     }
 }
 
+std::int64_t Recorder::payload_text(std::string_view bytes) {
+    const std::string_view head = bytes.substr(0, std::min(bytes.size(), payload_text_limit));
+    const bool printable = std::all_of(head.begin(), head.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t';
+    });
+    return trace_.intern(printable ? head : std::string_view{});
+}
+
 std::uint32_t Recorder::emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn,
                              std::uint32_t cause, std::span<const std::int64_t> fields) {
     auto& captions = captions_by_kind_[static_cast<int>(kind)];

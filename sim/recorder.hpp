@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
 #include <vector>
 
 #include "sim/scenario.hpp"
@@ -13,6 +14,7 @@ namespace loopscope::sim {
 
 inline constexpr std::uint8_t server_host = 0;
 inline constexpr std::uint8_t client_host = 1;
+inline constexpr std::size_t payload_text_limit = 2048;
 
 class Recorder {
 public:
@@ -26,6 +28,12 @@ public:
     }
     std::uint32_t emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn, std::uint32_t cause,
                        std::span<const std::int64_t> fields);
+
+    // The `data` field of client.write and loop.write: the first
+    // payload_text_limit bytes written, interned, when every one of them is
+    // printable ASCII, CR, LF or TAB (an HTTP request, an echo message);
+    // otherwise "" (binary data is not copied into the trace).
+    std::int64_t payload_text(std::string_view bytes);
 
     trace::Trace& trace() { return trace_; }
     trace::Trace take() { return std::move(trace_); }

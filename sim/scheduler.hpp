@@ -22,8 +22,8 @@ enum class ActionType : std::uint8_t {
     poll_wake,        // arg: poll generation
     pool_job_done,    // target: worker, arg: job id
     client_start,     // target: client index
-    client_wake,      // target: client index
-    client_tick,      // target: client index (timer of the client program)
+    client_wake,      // target: connection id
+    client_tick,      // target: connection id, arg: the client program's timer tag
 };
 
 struct Action {

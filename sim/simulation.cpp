@@ -35,8 +35,8 @@ void Simulation::dispatch(const Action& a) {
         case ActionType::poll_wake: node_.poll_wake(a.at, a.arg); break;
         case ActionType::pool_job_done: node_.pool_job_done(a.at, a.target, a.arg); break;
         case ActionType::client_start: clients_.start(a.at, a.target); break;
-        case ActionType::client_wake: clients_.wake(a.at, a.target); break;
-        case ActionType::client_tick: clients_.tick(a.at, a.target); break;
+        case ActionType::client_wake: clients_.wake(a.at, static_cast<std::int32_t>(a.target)); break;
+        case ActionType::client_tick: clients_.tick(a.at, static_cast<std::int32_t>(a.target), a.arg); break;
     }
 }
 

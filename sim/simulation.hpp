@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "sim/client_programs.hpp"
+#include "sim/client_host.hpp"
 #include "sim/network.hpp"
 #include "sim/node_runtime.hpp"
 #include "sim/recorder.hpp"
