@@ -147,6 +147,31 @@ private:
     WriteOutcome* out_;
 };
 
+// --- who ends first ------------------------------------------------------------
+
+// lifecycle.js's server side: notes 'data' (consecutive ones as one),
+// 'end' and 'close'; with `say` it writes that and end()s on 'connection'.
+class LifecycleProgram final : public sim::ServerProgram {
+public:
+    LifecycleProgram(std::string say, std::vector<std::string>* events) : say_(std::move(say)), events_(events) {}
+
+    void on_connection(sim::NodeApi& api, std::int32_t conn) override {
+        if (say_.empty()) return;
+        api.write(conn, say_);
+        api.end(conn);
+    }
+    void on_data(sim::NodeApi&, std::int32_t, const std::string&) override { note("data"); }
+    void on_end(sim::NodeApi&, std::int32_t) override { note("end"); }
+    void on_close(sim::NodeApi&, std::int32_t, bool had_error) override { note(had_error ? "close:error" : "close"); }
+
+private:
+    void note(const std::string& event) {
+        if (events_->empty() || events_->back() != event) events_->push_back(event);
+    }
+    std::string say_;
+    std::vector<std::string>* events_;
+};
+
 }  // namespace
 
 TEST_CASE("nextTick, promise, immediate and timeout run in Node's order", "[node][loop]") {
@@ -235,4 +260,41 @@ TEST_CASE("write() returns what Node's returns against a reader that does not re
     const auto done = test::find_all(t, Kind::client_done);
     REQUIRE(done.size() == 1);
     CHECK(static_cast<std::uint64_t>(test::field(t, done[0], "received")) == sim.written);
+}
+
+TEST_CASE("the socket events when one side ends first match Node's (allowHalfOpen false)", "[node][lifecycle]") {
+    const auto node = test::node_result("lifecycle.js");
+    if (!node) return;
+    const json& programs = node->at("programs");
+    REQUIRE(programs.size() == 2);
+    for (const json& p : programs) {
+        const std::string name = p.at("program").get<std::string>();
+        auto scenario = test::basic_scenario();
+        scenario.server.program = "payload";  // no echo expected
+        std::string say;
+        if (name == "client-ends") {
+            scenario.clients.program = "uploader";  // writes 5 bytes, then end()
+            scenario.clients.upload_bytes = 5;
+        } else {
+            REQUIRE(name == "server-ends");
+            say = "bye";
+            scenario.clients.program = "slow-reader";  // reads until EOF, then closes
+            scenario.clients.read_interval_ns = 1'000'000;
+        }
+        scenario.stop_ns = 120'000'000'000;  // past the client's TIME_WAIT
+        std::vector<std::string> events;
+        const auto t = test::run(scenario, std::make_unique<LifecycleProgram>(say, &events));
+
+        INFO(name << ": Node printed " << p.dump() << ", the simulator's server saw " << json(events).dump());
+        CHECK(events == p.at("server_events").get<std::vector<std::string>>());
+        const auto done = test::find_all(t, Kind::client_done);
+        REQUIRE(done.size() == 1);
+        CHECK(static_cast<std::size_t>(test::field(t, done[0], "received")) ==
+              p.at("client_received").get<std::string>().size());
+        const bool sim_eof = !test::find_all(t, Kind::client_read, [&](const trace::Event& e) {
+                                  return t.arg(e, "eof") != 0;
+                              }).empty();
+        CHECK(sim_eof == p.at("client_eof").get<bool>());
+        CHECK(test::final_state(t, 1, sim::server_host) == trace::TcpState::closed);
+    }
 }
