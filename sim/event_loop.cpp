@@ -58,8 +58,12 @@ void NodeRuntime::loop_step(Nanos now) {
     Nanos cost = 0;
     if (!next_ticks_.empty() || !microtasks_.empty()) {
         // After every callback Node empties process.nextTick's queue, then
-        // the promise microtasks, before libuv moves on.
-        const bool tick = !next_ticks_.empty();
+        // the promise microtasks, before libuv moves on. Once V8 runs
+        // microtasks it runs them until its queue is empty, including ones
+        // they queue: a nextTick queued by a promise waits until then
+        // (processTicksAndRejections; checked by tests/node/ordering.js).
+        const bool tick = !next_ticks_.empty() && !draining_microtasks_;
+        draining_microtasks_ = !tick;
         auto& queue = tick ? next_ticks_ : microtasks_;
         const Callback callback = queue.front();
         queue.pop_front();
@@ -67,6 +71,7 @@ void NodeRuntime::loop_step(Nanos now) {
         if (tick) program_.on_tick(*this, callback.tag);
         else program_.on_microtask(*this, callback.tag);
         cost = end_callback();
+        if (microtasks_.empty()) draining_microtasks_ = false;
         record_queues(now);
     } else if (!tasks_.empty()) {
         const Task task = tasks_.front();

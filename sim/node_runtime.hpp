@@ -217,6 +217,7 @@ private:
     std::deque<Task> closing_;   // close phase
     std::deque<Callback> next_ticks_;
     std::deque<Callback> microtasks_;
+    bool draining_microtasks_ = false;  // V8 is emptying the microtask queue
     std::deque<Callback> immediates_;
     std::vector<Timer> timers_;  // min-heap by (due, seq)
     std::uint64_t timer_seq_ = 0;

@@ -1,6 +1,7 @@
 // The libuv loop model: queue order inside a callback, timers and CPU cost,
 // the thread pool, the three OS notifiers, pause/resume and determinism.
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "sim_test_support.hpp"
 
@@ -25,6 +26,38 @@ struct OrderProgram final : sim::ServerProgram {
     // that iteration's poll must not block.
     void on_immediate(sim::NodeApi& node, std::uint64_t tag) override {
         if (tag == 2) node.set_immediate(5);
+    }
+};
+
+// A promise callback queues a nextTick and another promise; a second promise
+// and a nextTick that queues a promise are already waiting. Node printed
+// T1,T3,P1,P2,P4,P3,T2 (tests/node/ordering.js): V8 runs the microtask
+// queue until it is empty before Node looks at nextTick again.
+struct NestedQueuesProgram final : sim::ServerProgram {
+    enum Tag : std::uint64_t { P1, P2, P3, P4, T1, T2, T3 };
+    std::vector<std::uint64_t>* ran;  // outlives the simulation that owns us
+    bool done = false;
+    explicit NestedQueuesProgram(std::vector<std::uint64_t>* out) : ran(out) {}
+    void on_data(sim::NodeApi& node, std::int32_t, const std::string&) override {
+        if (done) return;
+        done = true;
+        node.queue_microtask(P1);
+        node.queue_microtask(P2);
+        node.next_tick(T1);
+    }
+    void on_microtask(sim::NodeApi& node, std::uint64_t tag) override {
+        ran->push_back(tag);
+        if (tag == P1) {
+            node.next_tick(T2);
+            node.queue_microtask(P3);
+        }
+    }
+    void on_tick(sim::NodeApi& node, std::uint64_t tag) override {
+        ran->push_back(tag);
+        if (tag == T1) {
+            node.queue_microtask(P4);
+            node.next_tick(T3);
+        }
     }
 };
 
@@ -73,6 +106,15 @@ TEST_CASE("inside an I/O callback: nextTick, then promises, then setImmediate, t
             REQUIRE(test::field(t, i, "timeout") == 0);
         }
     REQUIRE(saw_immediates_reason);
+}
+
+TEST_CASE("a nextTick queued by a promise waits until the microtask queue is empty", "[sim][loop][regression]") {
+    // Regression: the simulator ran T2 right after P1, before P2.
+    std::vector<std::uint64_t> ran;
+    test::run(test::basic_scenario(), std::make_unique<NestedQueuesProgram>(&ran));
+    using T = NestedQueuesProgram::Tag;
+    const std::vector<std::uint64_t> node_order{T::T1, T::T3, T::P1, T::P2, T::P4, T::P3, T::T2};
+    REQUIRE(ran == node_order);
 }
 
 TEST_CASE("a CPU-heavy callback delays the timers: event-loop lag", "[sim][loop]") {
