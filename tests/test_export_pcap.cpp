@@ -209,6 +209,20 @@ void check_lesson_capture(const char* id) {
     const auto experts = run_command(options + " -q -z expert,error 2>&1");
     INFO(experts);
     CHECK(count_of(experts, "Errors (") == 0);
+
+    // Wireshark's HTTP dissector finds, in the payload text, the requests
+    // the server parsed and the responses it wrote.
+    std::size_t requests = 0, responses = 0;
+    for (const auto& e : t.events()) {
+        requests += e.kind == trace::Kind::http_headers_complete;
+        responses += e.kind == trace::Kind::http_response;
+    }
+    const auto lines = [&](const std::string& filter) {
+        return count_of(run_command(options + " -Y '" + filter + "' -T fields -e frame.number 2>/dev/null"), "\n");
+    };
+    CHECK(lines("http.request") == requests);
+    CHECK(lines("http.response") == responses);
+    CHECK(lines("tcp.flags.syn == 1 && tcp.flags.ack == 0") == syn_count);
 }
 
 // A two-host trace written by hand, for the edges the lessons do not reach.
