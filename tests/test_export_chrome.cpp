@@ -192,4 +192,31 @@ TEST_CASE("chrome export of a 1M-event trace", "[.export-bench]") {
     CHECK(text.size() > trace.size() * 50);
 }
 
+TEST_CASE("the thread-per-connection model exports thread and memory counters", "[export]") {
+    auto loaded = sim::load_lesson(*sim::find_lesson("tcp-echo"),
+                                   {"server.model=thread-per-connection", "clients.count=3"});
+    REQUIRE(std::holds_alternative<sim::Scenario>(loaded));
+    const sim::Scenario& scenario = std::get<sim::Scenario>(loaded);
+    const trace::Trace trace = sim::simulate(scenario);
+    const nlohmann::json doc = export_json(trace);
+    std::int64_t most_threads = 0;
+    std::size_t memory_counters = 0;
+    for (const auto& ev : doc["traceEvents"]) {
+        if (ev["ph"] != "C") continue;
+        if (ev["name"] == "server threads") most_threads = std::max(most_threads, ev["args"]["live"].get<std::int64_t>());
+        if (ev["name"] == "server memory") {
+            ++memory_counters;
+            REQUIRE(ev["args"]["virtual"].is_number_integer());
+            REQUIRE(ev["args"]["resident"].is_number_integer());
+            // Every live thread reserves a whole stack.
+            CHECK(ev["args"]["virtual"].get<std::uint64_t>() % scenario.server.thread_stack_bytes == 0);
+        }
+    }
+    std::size_t spawns_and_exits = 0;
+    for (const auto& e : trace.events())
+        spawns_and_exits += e.kind == trace::Kind::threads_spawn || e.kind == trace::Kind::threads_exit;
+    CHECK(memory_counters == spawns_and_exits);
+    CHECK(most_threads == 4);  // the acceptor and one thread per client
+}
+
 }  // namespace loopscope

@@ -4,6 +4,7 @@
 // 1M-event trace costs time proportional to the output and little memory.
 #include "trace/export_chrome.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <ostream>
@@ -256,11 +257,19 @@ private:
                 break;
             case Kind::loop_write:
             case Kind::js_write:
+            case Kind::js_res_write:
             case Kind::js_end_call:
                 name = "conn " + std::to_string(e.conn) + " writable_length";
                 unit = "bytes", amount = field("writable_length");
                 break;
-            case Kind::js_queues: queues_counter(e); return;
+            case Kind::js_queues: fields_counter(e, "JavaScript queues", {}); return;
+            case Kind::threads_spawn:
+            case Kind::threads_exit:
+                // The thread-per-connection server's cost, next to the
+                // event loop's: threads, sockets and their memory.
+                fields_counter(e, "server threads", {"live", "sockets"});
+                fields_counter(e, "server memory", {"virtual", "resident"});
+                return;
             case Kind::pool_submit:
             case Kind::pool_start:
                 name = "thread pool queue";
@@ -281,13 +290,20 @@ private:
         buffer_ += "}}";
     }
 
-    void queues_counter(const Event& e) {
-        open('C', e.host, host_tracks(e.host).lane_tid(Lane::js), e.time);
-        buffer_ += ",\"name\":\"JavaScript queues\",\"args\":{";
+    // One counter event with several series: the named fields of `e`, or
+    // all of them when `names` is empty.
+    void fields_counter(const Event& e, std::string_view name, std::initializer_list<std::string_view> names) {
+        open('C', e.host, host_tracks(e.host).lane_tid(kind_spec(e.kind).lane), e.time);
+        buffer_ += ",\"name\":\"";
+        buffer_ += name;
+        buffer_ += "\",\"args\":{";
         const auto fields = kind_spec(e.kind).fields;
         const auto values = trace_.args(e);
+        bool first = true;
         for (std::size_t i = 0; i < fields.size(); ++i) {
-            if (i > 0) buffer_ += ',';
+            if (names.size() > 0 && std::find(names.begin(), names.end(), fields[i].name) == names.end()) continue;
+            if (!first) buffer_ += ',';
+            first = false;
             buffer_ += kinds_[static_cast<std::size_t>(e.kind)].field_prefix[i].substr(1);
             integer(buffer_, values[i]);
         }
