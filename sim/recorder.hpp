@@ -29,10 +29,11 @@ public:
     std::uint32_t emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn, std::uint32_t cause,
                        std::span<const std::int64_t> fields);
 
-    // The `data` field of client.write and loop.write: the first
-    // payload_text_limit bytes written, interned, when every one of them is
-    // printable ASCII, CR, LF or TAB (an HTTP request, an echo message);
-    // otherwise "" (binary data is not copied into the trace).
+    // The `data` field of client.write and loop.write: the bytes written up
+    // to the first one that is not printable ASCII, CR, LF or TAB, at most
+    // payload_text_limit of them, interned (an HTTP request, the head of a
+    // response whose body is an image, an echo message; binary data such as
+    // TLS records gives "" and is not copied into the trace).
     std::int64_t payload_text(std::string_view bytes);
 
     trace::Trace& trace() { return trace_; }

@@ -25,6 +25,7 @@ enum class ActionType : std::uint8_t {
     client_wake,      // target: connection id
     client_tick,      // target: connection id, arg: the client program's timer tag
     thread_cpu,       // target: core index (thread-per-connection server)
+    client_timer,     // target: client index, arg: the client program's timer tag
 };
 
 struct Action {

@@ -104,3 +104,15 @@ TEST_CASE("a slow reader closes after reading the server's FIN", "[sim][clients]
     CHECK(test::final_state(t, 1, sim::client_host) == trace::TcpState::closed);
     CHECK(test::final_state(t, 1, sim::server_host) == trace::TcpState::time_wait);
 }
+
+TEST_CASE("a write's data field keeps the printable prefix of what was written", "[sim][clients]") {
+    sim::Scenario scenario;
+    sim::Recorder recorder(scenario);
+    const auto text = [&](std::string_view bytes) { return std::string(recorder.trace().text(recorder.payload_text(bytes))); };
+    // An HTTP head before a binary body (a PNG's signature starts with 0x89).
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n";
+    CHECK(text(head + "\x89PNG") == head);
+    CHECK(text("\x16\x03\x01") == "");  // a TLS record header: nothing
+    CHECK(text(std::string(5000, 'a')) == std::string(sim::payload_text_limit, 'a'));
+    CHECK(text("tab\tand\r\nnewlines") == "tab\tand\r\nnewlines");
+}

@@ -22,7 +22,7 @@ constexpr FieldSpec f_client_write[] = {
     {"bytes", F::bytes, "bytes the program asked to write"},
     {"accepted", F::bytes, "bytes the kernel's send buffer took"},
     {"total", F::bytes, "bytes this program has written so far, after this write"},
-    {"data", F::text, "the accepted bytes (at most the first 2048) when all of those are printable ASCII, CR, LF or TAB; else \"\""},
+    {"data", F::text, "the accepted bytes up to the first that is not printable ASCII, CR, LF or TAB, at most 2048 of them (\"\" when the first already is not)"},
 };
 constexpr FieldSpec f_client_read[] = {
     {"bytes", F::bytes, "bytes read by this call"},
@@ -147,7 +147,7 @@ constexpr FieldSpec f_write[] = {
     {"accepted", F::bytes, "bytes the kernel's send buffer took"},
     {"eagain", F::flag, "the send buffer was full (EAGAIN)"},
     {"writable_length", F::bytes, "socket.writableLength after this write (bytes still in user space)"},
-    {"data", F::text, "the accepted bytes (at most the first 2048) when all of those are printable ASCII, CR, LF or TAB; else \"\""},
+    {"data", F::text, "the accepted bytes up to the first that is not printable ASCII, CR, LF or TAB, at most 2048 of them (\"\" when the first already is not)"},
 };
 constexpr FieldSpec f_dur[] = {
     {"dur", F::nanos, "CPU time the callback ran on the main thread"},
