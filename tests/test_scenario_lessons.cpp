@@ -1,4 +1,4 @@
-// The built-in lessons: all five load, in chapter order, with captions a
+// The built-in lessons: all of them load, in chapter order, with captions a
 // beginner can follow, and every caption shows up in the simulated trace.
 #include <catch2/catch.hpp>
 
@@ -21,10 +21,10 @@ sim::Scenario load(const sim::Lesson& lesson, const std::vector<std::string>& ov
 
 }  // namespace
 
-TEST_CASE("the five built-in lessons come in chapter order", "[lessons]") {
+TEST_CASE("the six built-in lessons come in chapter order", "[lessons]") {
     std::vector<std::string> ids;
     for (const sim::Lesson& lesson : sim::builtin_lessons()) ids.emplace_back(lesson.id);
-    CHECK(ids == std::vector<std::string>{"tcp-echo", "chunks", "backpressure", "lifecycle", "os-notifiers"});
+    CHECK(ids == std::vector<std::string>{"tcp-echo", "chunks", "backpressure", "lifecycle", "os-notifiers", "https"});
     REQUIRE(sim::find_lesson(sim::default_lesson_id) != nullptr);
     CHECK(sim::find_lesson("no-such-lesson") == nullptr);
 }

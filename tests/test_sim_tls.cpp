@@ -2,6 +2,9 @@
 // server's handshake cryptography on Node's main thread.
 #include <catch2/catch.hpp>
 
+#include <variant>
+
+#include "sim/lessons.hpp"
 #include "sim_test_support.hpp"
 
 using namespace loopscope;
@@ -180,4 +183,26 @@ TEST_CASE("burn_cpu_then: continuations run in order once the callback's CPU tim
     REQUIRE(done[1].second == done[0].second + sim::syscall_ns);
     // The writes are caused by the callback's event.
     for (std::size_t i : test::find_all(t, Kind::js_write)) REQUIRE(t[t[i].cause].cause == data[0]);
+}
+
+TEST_CASE("the https lesson: one TLS round trip, two with --set server.tls_version=12", "[tls][lessons]") {
+    const sim::Lesson* lesson = sim::find_lesson("https");
+    REQUIRE(lesson != nullptr);
+    for (const auto& [set, round_trips] : {std::pair{"server.tls_version=13", 1}, std::pair{"server.tls_version=12", 2}}) {
+        auto loaded = sim::load_lesson(*lesson, {set});
+        REQUIRE(std::holds_alternative<sim::Scenario>(loaded));
+        const auto t = test::run(std::get<sim::Scenario>(loaded));
+        const auto established = test::find_all(t, Kind::tls_established);
+        REQUIRE(established.size() == 2);
+        for (std::size_t i : established) REQUIRE(test::field(t, i, "round_trips") == round_trips);
+        // The echo came back through TLS: the echo client ends only once it
+        // has read the 23 plaintext bytes of "You said: " + its 13.
+        const auto ends = test::find_all(t, Kind::client_end);
+        REQUIRE(ends.size() == 1);
+        std::size_t reply = 0;
+        for (std::size_t i : test::find_all(t, Kind::tls_record))
+            if (t[i].host == sim::server_host && text_field(t, i, "type") == "application_data") reply = i;
+        REQUIRE(test::field(t, reply, "plain") == 23);
+        REQUIRE(reply < ends[0]);
+    }
 }
