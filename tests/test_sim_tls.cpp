@@ -128,6 +128,13 @@ TEST_CASE("TLS: the inner program sees exactly the client's plaintext, and the c
             REQUIRE(done.size() == 1);
             REQUIRE(test::field(t, done[0], "sent") > 80'000);
             REQUIRE(test::sum_field(t, Kind::js_data, "bytes") > 80'000);
+            // TCP carried exactly the records, on both sides.
+            std::int64_t client_wire = 0, server_wire = 0;
+            for (std::size_t i : test::find_all(t, Kind::tls_record))
+                (t[i].host == sim::client_host ? client_wire : server_wire) += test::field(t, i, "wire");
+            REQUIRE(client_wire == test::field(t, done[0], "sent"));
+            REQUIRE(server_wire == test::sum_field(t, Kind::js_write, "bytes"));
+            REQUIRE(server_wire == test::field(t, done[0], "received"));
             // Each application record is at most 16 KiB of plaintext plus its overhead.
             const std::int64_t overhead = version == 13 ? 22 : 29;
             for (std::size_t i : test::find_all(t, Kind::tls_record)) {
