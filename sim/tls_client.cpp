@@ -27,6 +27,9 @@ public:
     void set_timer(Nanos now, std::int32_t conn, Nanos delay, std::uint64_t tag) override {
         host_.set_timer(now, conn, delay, tag);
     }
+    void set_client_timer(Nanos now, std::uint32_t client, Nanos delay, std::uint64_t tag) override {
+        host_.set_client_timer(now, client, delay, tag);
+    }
     std::uint32_t client_of(std::int32_t conn) const override { return host_.client_of(conn); }
     std::uint64_t sent(std::int32_t conn) const override;
     std::uint64_t received(std::int32_t conn) const override;
@@ -75,6 +78,11 @@ public:
     void on_timer(ClientApi& host, Nanos now, std::int32_t conn, std::uint64_t tag) override {
         SecureClientApi api(*this, host);
         inner_->on_timer(api, now, conn, tag);
+    }
+
+    void on_client_timer(ClientApi& host, Nanos now, std::uint32_t client, std::uint64_t tag) override {
+        SecureClientApi api(*this, host);
+        inner_->on_client_timer(api, now, client, tag);
     }
 
     // ---- what SecureClientApi asks of the TLS layer ----
