@@ -53,8 +53,8 @@ public:
     // callback does is stamped with its start time, so work that must come
     // after the CPU goes here.
     virtual void burn_cpu_then(Nanos cpu, std::int32_t conn, std::uint64_t tag) = 0;
-    // The running callback's time and its event (the cause of what it does),
-    // for a program that records events of its own layer.
+    // The event the running callback's next effects are caused by (see
+    // set_cause), for a layer that records events through its own Recorder.
     virtual Nanos now() const = 0;
     virtual std::uint32_t running_event() const = 0;
     virtual std::uint64_t writable_length(std::int32_t conn) const = 0;

@@ -34,6 +34,7 @@ public:
     Nanos now() const override { return node_.now(); }
     std::uint32_t running_event() const override { return node_.running_event(); }
     std::uint64_t writable_length(std::int32_t conn) const override { return node_.writable_length(conn); }
+    // cork() keeps the protected records together, as TLSSocket's cork does.
     void cork(std::int32_t conn) override { node_.cork(conn); }
     void uncork(std::int32_t conn) override { node_.uncork(conn); }
     void clear_timeout(std::uint64_t tag) override { node_.clear_timeout(tag); }

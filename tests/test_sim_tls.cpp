@@ -2,6 +2,9 @@
 // server's handshake cryptography on Node's main thread.
 #include <catch2/catch.hpp>
 
+#include <variant>
+
+#include "sim/lessons.hpp"
 #include "sim_test_support.hpp"
 
 using namespace loopscope;
@@ -125,6 +128,13 @@ TEST_CASE("TLS: the inner program sees exactly the client's plaintext, and the c
             REQUIRE(done.size() == 1);
             REQUIRE(test::field(t, done[0], "sent") > 80'000);
             REQUIRE(test::sum_field(t, Kind::js_data, "bytes") > 80'000);
+            // TCP carried exactly the records, on both sides.
+            std::int64_t client_wire = 0, server_wire = 0;
+            for (std::size_t i : test::find_all(t, Kind::tls_record))
+                (t[i].host == sim::client_host ? client_wire : server_wire) += test::field(t, i, "wire");
+            REQUIRE(client_wire == test::field(t, done[0], "sent"));
+            REQUIRE(server_wire == test::sum_field(t, Kind::js_write, "bytes"));
+            REQUIRE(server_wire == test::field(t, done[0], "received"));
             // Each application record is at most 16 KiB of plaintext plus its overhead.
             const std::int64_t overhead = version == 13 ? 22 : 29;
             for (std::size_t i : test::find_all(t, Kind::tls_record)) {
@@ -180,4 +190,30 @@ TEST_CASE("burn_cpu_then: continuations run in order once the callback's CPU tim
     REQUIRE(done[1].second == done[0].second + sim::syscall_ns);
     // The writes are caused by the callback's event.
     for (std::size_t i : test::find_all(t, Kind::js_write)) REQUIRE(t[t[i].cause].cause == data[0]);
+}
+
+TEST_CASE("the https lesson: the GET over one TLS round trip, two with --set server.tls_version=12", "[tls][lessons]") {
+    const sim::Lesson* lesson = sim::find_lesson("https");
+    REQUIRE(lesson != nullptr);
+    for (const auto& [set, round_trips] : {std::pair{"server.tls_version=13", 1}, std::pair{"server.tls_version=12", 2}}) {
+        auto loaded = sim::load_lesson(*lesson, {set});
+        REQUIRE(std::holds_alternative<sim::Scenario>(loaded));
+        const auto t = test::run(std::get<sim::Scenario>(loaded));
+        const auto established = test::find_all(t, Kind::tls_established);
+        REQUIRE(established.size() == 2);
+        for (std::size_t i : established) REQUIRE(test::field(t, i, "round_trips") == round_trips);
+        // The same GET as request-flow went through TLS: one request, and
+        // the 152-byte response in records the browser read in full.
+        REQUIRE(test::count(t, Kind::js_request) == 1);
+        std::int64_t response = 0, response_wire = 0;
+        for (std::size_t i : test::find_all(t, Kind::tls_record))
+            if (t[i].host == sim::server_host && text_field(t, i, "type") == "application_data") {
+                response += test::field(t, i, "plain");
+                response_wire += test::field(t, i, "wire");
+            }
+        REQUIRE(response == 152);
+        const auto reads = test::find_all(t, Kind::client_read);
+        REQUIRE(test::field(t, reads.back(), "bytes") == response_wire);
+        REQUIRE(test::count(t, Kind::client_done) == 1);
+    }
 }
