@@ -93,7 +93,10 @@ void ThreadServer::step_accept(Nanos now, Thread& t) {
                              {listener_, static_cast<std::int64_t>(l.accept_queue.size()), l.backlog});
     t.accepted = *conn;
     t.next = Step::spawn;
-    t.cpu_owed = syscall_ns;  // pthread_create: mmap of the stack and clone()
+    // pthread_create(): mmap of the stack, its guard page, clone(). It costs
+    // what Node's 'connection' callback costs, so that both models do the
+    // same work per connection and differ only in how they wait.
+    t.cpu_owed = scenario_.server.cpu_per_callback_ns;
 }
 
 void ThreadServer::step_read(Nanos now, Thread& t) {
