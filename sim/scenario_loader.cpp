@@ -39,9 +39,9 @@ using FieldRef = std::variant<std::string*, std::uint64_t*, std::uint32_t*, std:
 enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
-constexpr std::string_view server_programs[] = {"echo", "sink", "payload"};
+constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello"};
 constexpr std::string_view server_models[] = {"event-loop", "thread-per-connection"};
-constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader"};
+constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get"};
 
 struct FieldRule {
     std::string_view path;            // dotted: "clients.count"
@@ -83,6 +83,11 @@ const std::vector<FieldRule>& field_rules() {
         {"server.respect_backpressure", [](Scenario& s) -> FieldRef { return &s.server.respect_backpressure; }},
         {"server.pool_work_ns", [](Scenario& s) -> FieldRef { return &s.server.pool_work_ns; }, 0, one_day_ns},
         {"server.close_after_payload", [](Scenario& s) -> FieldRef { return &s.server.close_after_payload; }},
+        {"server.keep_alive_timeout_ns", [](Scenario& s) -> FieldRef { return &s.server.keep_alive_timeout_ns; }, 0,
+         one_day_ns},
+        {"server.content_type", [](Scenario& s) -> FieldRef { return &s.server.content_type; }},
+        {"server.hello_body", [](Scenario& s) -> FieldRef { return &s.server.hello_body; }},
+        {"server.hello_end_with_body", [](Scenario& s) -> FieldRef { return &s.server.hello_end_with_body; }},
         {"server.model", [](Scenario& s) -> FieldRef { return &s.server.model; }, 0, 0, server_models},
         {"server.cores", [](Scenario& s) -> FieldRef { return &s.server.cores; }, 1, 1024},
         {"server.time_slice_ns", [](Scenario& s) -> FieldRef { return &s.server.time_slice_ns; }, 1000, one_day_ns},
@@ -107,6 +112,7 @@ const std::vector<FieldRule>& field_rules() {
         {"clients.read_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.read_interval_ns; }, 1,
          one_day_ns},
         {"clients.close_when_done", [](Scenario& s) -> FieldRef { return &s.clients.close_when_done; }},
+        {"clients.path", [](Scenario& s) -> FieldRef { return &s.clients.path; }, 0, 0, {}, TextRule::non_empty},
     };
     return rules;
 }
