@@ -66,7 +66,7 @@ void ThreadServer::execute(Nanos now, Thread& t) {
         }
         case Step::read: step_read(now, t); return;
         case Step::respond: {
-            t.outbox = handler_->on_bytes(t.conn, t.inbox);
+            t.outbox = handler_->on_bytes(t.conn, t.inbox, now);
             t.inbox.clear();
             t.written = 0;
             t.next = t.outbox.empty() ? Step::read : Step::write;

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "sim/lessons.hpp"
+#include "sim/thread_server.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim_test_support.hpp"
 #include "trace/jsonl.hpp"
@@ -304,4 +305,60 @@ TEST_CASE("threads: the lesson reserves 10,000 stacks and switches twice per con
     CHECK(loop.peak_threads == 1);
     CHECK(loop.context_switches == 0);
     CHECK(loop.peak_resident_bytes < threads.peak_resident_bytes);
+}
+
+namespace {
+
+// The text of every `data` field of one kind on one connection, in order.
+std::string texts(const trace::Trace& t, Kind kind, std::int32_t conn) {
+    std::string out;
+    for (std::size_t i : test::find_all(t, kind, [&](const trace::Event& e) { return e.conn == conn; }))
+        out += t.text(test::field(t, i, "data"));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("threads: an HTTP request gets the very bytes Node's hello server writes", "[threads][http]") {
+    for (const bool end_with_body : {false, true}) {
+        CAPTURE(end_with_body);
+        auto s = threaded(1);
+        s.server.program = "hello";
+        s.server.hello_end_with_body = end_with_body;
+        s.clients.program = "http-get";
+        auto loop = s;
+        loop.server.model = "event-loop";
+        const auto l = test::run(loop);
+        const std::string request = texts(l, Kind::client_write, 1);
+        const std::string node_bytes = texts(l, Kind::loop_write, 1);
+        REQUIRE(request.rfind("GET / HTTP/1.1\r\n", 0) == 0);
+        REQUIRE(node_bytes.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+        // The same request, handed to a thread's handler within the same second.
+        const auto handler = sim::make_thread_handler(s.server);
+        CHECK(handler->on_bytes(1, request, 1'000'000) == node_bytes);
+        CHECK_FALSE(handler->close_after_write(1));  // keep-alive
+        // And the whole run: the client reads as many bytes from either server.
+        const auto t = test::run(s);
+        CHECK(received(t) == received(l));
+        CHECK(received(t) == static_cast<std::int64_t>(node_bytes.size()));
+    }
+}
+
+TEST_CASE("threads: HTTP/1.0 and bad requests close the connection after the answer", "[threads][http]") {
+    auto params = sim::ServerParams{};
+    params.program = "hello";
+    const auto old = sim::make_thread_handler(params);
+    const std::string answer = old->on_bytes(1, "GET / HTTP/1.0\r\n\r\n", 0);
+    CHECK(answer.find("Connection: close\r\n") != std::string::npos);
+    CHECK(answer.find("Transfer-Encoding") == std::string::npos);
+    CHECK(answer.substr(answer.size() - 11) == "Hello world");
+    CHECK(old->close_after_write(1));
+    const auto bad = sim::make_thread_handler(params);
+    CHECK(bad->on_bytes(2, "BREW / HTTP/1.1\r\n\r\n", 0) == "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    CHECK(bad->close_after_write(2));
+    // Two pipelined requests in one read get two answers, in order.
+    const auto pipelined = sim::make_thread_handler(params);
+    const std::string two = pipelined->on_bytes(3, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", 0);
+    CHECK(two.find("HTTP/1.1 200 OK") != two.rfind("HTTP/1.1 200 OK"));
+    CHECK_FALSE(pipelined->close_after_write(3));
 }
