@@ -55,7 +55,8 @@ std::unique_ptr<ThreadHandler> make_thread_handler(const ServerParams& params) {
     if (params.program == "sink") return std::make_unique<SinkHandler>();
     if (params.program == "payload") return std::make_unique<PayloadHandler>(params);
     if (params.program == "hello") return make_thread_http_handler(params);
-    throw std::invalid_argument("unknown server program \"" + params.program + "\"");
+    throw std::invalid_argument("server.program \"" + params.program +
+                                "\" has no thread-per-connection version (echo, sink, payload or hello)");
 }
 
 }  // namespace loopscope::sim

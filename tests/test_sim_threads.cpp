@@ -10,6 +10,7 @@
 #include "sim/thread_server.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim_test_support.hpp"
+#include "trace/explain.hpp"
 #include "trace/jsonl.hpp"
 #include "trace/summary.hpp"
 
@@ -361,4 +362,14 @@ TEST_CASE("threads: HTTP/1.0 and bad requests close the connection after the ans
     const std::string two = pipelined->on_bytes(3, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", 0);
     CHECK(two.find("HTTP/1.1 200 OK") != two.rfind("HTTP/1.1 200 OK"));
     CHECK_FALSE(pipelined->close_after_write(3));
+}
+
+TEST_CASE("threads: the explanations give the memory levels and the cost of a switch", "[threads][explain]") {
+    const auto t = test::run(threaded(1));
+    const auto spawn = test::find_all(t, Kind::threads_spawn)[1];
+    CHECK(trace::explain(t, spawn) ==
+          "Thread 2 is created to serve connection 1: 2 threads now reserve 16 MiB of stack address space; their "
+          "stacks and 1 open socket use 20 KiB of memory.");
+    const auto change = test::find_all(t, Kind::threads_switch)[0];
+    CHECK(trace::explain(t, change).find("costs 2 µs of CPU that serves no request") != std::string::npos);
 }
