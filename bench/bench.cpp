@@ -1,7 +1,8 @@
 // loopscope_bench: the numbers of docs/performance.md.
 //
 //   1. Simulator throughput: the tcp-echo lesson with many clients, simulated
-//      with the trace recorded, in trace events per second of wall time.
+//      with the trace recorded, in trace events per second of wall time; and
+//      the thread-per-connection lesson (10,000 threads) in wall time.
 //   2. The loaded trace: that trace written as JSONL and read back; memory
 //      per event in the loaded Trace, load speed (warm file cache) and file
 //      size per event.
@@ -323,6 +324,30 @@ std::vector<Measurement> run_bench(const Options& options, std::ostream& log) {
     const std::uint64_t events = recorded.size();
     results.push_back({"simulated events", "events", events, std::nullopt, true});
     results.push_back({"simulator throughput", "events/s", per_second(events, best_sim_ns), 3'000'000, true});
+
+    // 1b. The thread-per-connection lesson as built in (10,000 clients, one
+    // thread each), simulated with the trace recorded: the whole run in wall time.
+    {
+        const sim::Lesson* threads_lesson = sim::find_lesson("thread-per-connection");
+        if (!threads_lesson) throw std::runtime_error("the built-in lesson thread-per-connection is missing");
+        auto loaded = sim::load_lesson(*threads_lesson);
+        if (auto* error = std::get_if<sim::ScenarioError>(&loaded)) throw std::runtime_error(error->text());
+        const sim::Scenario threads_scenario = std::get<sim::Scenario>(std::move(loaded));
+        std::int64_t best_ns = 0;
+        std::uint64_t threads_events = 0;
+        for (int run = 0; run < options.runs; ++run) {
+            auto start = Clock::now();
+            const trace::Trace t = sim::simulate(threads_scenario);
+            const std::int64_t ns = elapsed_ns(start);
+            log << "thread-per-connection run " << run + 1 << ": " << t.size() << " events in " << ns / 1'000'000
+                << " ms\n";
+            if (run == 0 || ns < best_ns) best_ns = ns;
+            threads_events = t.size();
+        }
+        results.push_back({"thread-per-connection lesson events", "events", threads_events, std::nullopt, true});
+        results.push_back({"thread-per-connection lesson simulated", "ms", static_cast<std::uint64_t>(best_ns / 1'000'000),
+                           2000, false});
+    }
 
     // 2. Write, then read back (the first read also warms the file cache).
     RemoveOnExit temporary{temporary_trace_path()};

@@ -13,13 +13,16 @@ namespace {
 // while ((n = read(fd, buf, sizeof buf)) > 0) write(fd, "You said: " + buf);
 class EchoHandler final : public ThreadHandler {
 public:
-    std::string on_bytes(std::int32_t, const std::string& bytes) override { return "You said: " + bytes; }
+    std::string on_bytes(std::int32_t, const std::string& bytes, Nanos) override {
+        std::string out = "You said: ";
+        return out.append(bytes);
+    }
 };
 
 // Reads and discards.
 class SinkHandler final : public ThreadHandler {
 public:
-    std::string on_bytes(std::int32_t, const std::string&) override { return {}; }
+    std::string on_bytes(std::int32_t, const std::string&, Nanos) override { return {}; }
 };
 
 // Writes payload_bytes to each new connection (one blocking write() loop),
@@ -37,7 +40,7 @@ public:
             payload_.append(chunk, 0, std::min<std::size_t>(chunk.size(), params.payload_bytes - payload_.size()));
     }
     std::string on_accept(std::int32_t) override { return payload_; }
-    std::string on_bytes(std::int32_t, const std::string&) override { return {}; }
+    std::string on_bytes(std::int32_t, const std::string&, Nanos) override { return {}; }
     bool close_after_write(std::int32_t) const override { return close_; }
 
 private:
@@ -51,7 +54,9 @@ std::unique_ptr<ThreadHandler> make_thread_handler(const ServerParams& params) {
     if (params.program == "echo") return std::make_unique<EchoHandler>();
     if (params.program == "sink") return std::make_unique<SinkHandler>();
     if (params.program == "payload") return std::make_unique<PayloadHandler>(params);
-    throw std::invalid_argument("unknown server program \"" + params.program + "\"");
+    if (params.program == "hello") return make_thread_http_handler(params);
+    throw std::invalid_argument("server.program \"" + params.program +
+                                "\" has no thread-per-connection version (echo, sink, payload or hello)");
 }
 
 }  // namespace loopscope::sim

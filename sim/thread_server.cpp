@@ -66,7 +66,7 @@ void ThreadServer::execute(Nanos now, Thread& t) {
         }
         case Step::read: step_read(now, t); return;
         case Step::respond: {
-            t.outbox = handler_->on_bytes(t.conn, t.inbox);
+            t.outbox = handler_->on_bytes(t.conn, t.inbox, now);
             t.inbox.clear();
             t.written = 0;
             t.next = t.outbox.empty() ? Step::read : Step::write;
@@ -93,7 +93,10 @@ void ThreadServer::step_accept(Nanos now, Thread& t) {
                              {listener_, static_cast<std::int64_t>(l.accept_queue.size()), l.backlog});
     t.accepted = *conn;
     t.next = Step::spawn;
-    t.cpu_owed = syscall_ns;  // pthread_create: mmap of the stack and clone()
+    // pthread_create(): mmap of the stack, its guard page, clone(). It costs
+    // what Node's 'connection' callback costs, so that both models do the
+    // same work per connection and differ only in how they wait.
+    t.cpu_owed = scenario_.server.cpu_per_callback_ns;
 }
 
 void ThreadServer::step_read(Nanos now, Thread& t) {

@@ -8,8 +8,8 @@
 //
 // Index: thread_server.hpp (this) - thread_server.cpp (what each thread
 // does: accept, spawn, read, respond, write, close) - thread_cpu.cpp (cores,
-// run queue, time slices, context switches) - thread_handlers.cpp (the
-// protocol a connection thread speaks).
+// run queue, time slices, context switches) - thread_handlers.cpp and
+// thread_http.cpp (the protocol a connection thread speaks).
 #pragma once
 
 #include <cstdint>
@@ -39,13 +39,14 @@ public:
     virtual ~ThreadHandler() = default;
     // Bytes to write as soon as the connection is accepted (payload).
     virtual std::string on_accept(std::int32_t) { return {}; }
-    // The answer to bytes just read; empty means nothing to write yet.
-    virtual std::string on_bytes(std::int32_t conn, const std::string& bytes) = 0;
+    // The answer to bytes just read at `now`; empty means nothing to write yet.
+    virtual std::string on_bytes(std::int32_t conn, const std::string& bytes, Nanos now) = 0;
     // Whether the thread closes the connection once everything is written.
     virtual bool close_after_write(std::int32_t) const { return false; }
 };
 
 std::unique_ptr<ThreadHandler> make_thread_handler(const ServerParams& params);
+std::unique_ptr<ThreadHandler> make_thread_http_handler(const ServerParams& params);  // thread_http.cpp
 
 class ThreadServer {
 public:

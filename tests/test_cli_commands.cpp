@@ -80,7 +80,7 @@ TEST_CASE("list prints the built-in lessons in chapter order, id TAB title", "[c
     CHECK(r.err.empty());
     const auto lines = lines_of(r.out);
     const char* ids[] = {"request-flow", "tcp-echo", "http-hello", "keep-alive",
-                         "https", "chunks", "backpressure", "lifecycle", "os-notifiers"};
+                         "https", "chunks", "backpressure", "lifecycle", "os-notifiers", "thread-per-connection"};
     REQUIRE(lines.size() == std::size(ids));
     for (std::size_t i = 0; i < std::size(ids); ++i) {
         CAPTURE(lines[i]);

@@ -171,10 +171,15 @@ void check_lesson_capture(const char* id) {
         if (p.flags() == trace::tcp_syn) ++syn_count;
     }
 
-    // The first connection's three-way handshake opens the capture.
-    const auto& syn = capture.packets[0];
-    const auto& syn_ack = capture.packets[1];
-    const auto& ack = capture.packets[2];
+    // The first connection's three-way handshake opens its part of the
+    // capture (other connections' packets may come in between).
+    std::vector<const Packet*> first;
+    for (std::size_t i = 0; i < wire.size() && first.size() < 3; ++i)
+        if (wire[i]->conn == wire[0]->conn) first.push_back(&capture.packets[i]);
+    REQUIRE(first.size() == 3);
+    const auto& syn = *first[0];
+    const auto& syn_ack = *first[1];
+    const auto& ack = *first[2];
     const auto connection = std::find_if(t.header.connections.begin(), t.header.connections.end(),
                                          [&](const trace::ConnectionInfo& c) { return c.id == wire[0]->conn; });
     REQUIRE(connection != t.header.connections.end());

@@ -220,9 +220,9 @@ std::string user_space(const Sentence& s) {
 
 // The memory levels a thread's start or end leaves behind.
 std::string thread_memory(const Sentence& s) {
-    return plural(s.count("live"), "thread", "threads") + " and " + plural(s.count("sockets"), "socket", "sockets") +
-           " now reserve " + s.bytes("virtual") + " of stack address space and use " + s.bytes("resident") +
-           " of memory";
+    return plural(s.count("live"), "thread", "threads") + " now reserve " + s.bytes("virtual") +
+           " of stack address space; their stacks and " + plural(s.count("sockets"), "open socket", "open sockets") +
+           " use " + s.bytes("resident") + " of memory";
 }
 
 // ---- the catalogue ----
