@@ -54,7 +54,7 @@ struct ServerParams {
 };
 
 struct ClientParams {
-    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser
+    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser | bad-request
     std::uint32_t count = 1;
     Nanos start_interval_ns = 0;   // delay between starting client i and i+1
     Nanos start_at_ns = 1'000'000; // when the first client starts
@@ -78,6 +78,8 @@ struct ClientParams {
     bool keep_alive = true;
     std::uint32_t max_connections = 6;
     std::uint32_t page_loads = 2;
+    // bad-request: malformed | header-too-large | both-lengths
+    std::string request = "malformed";
 };
 
 // A caption is shown (as a note.caption event) just before the nth event of

@@ -40,7 +40,8 @@ enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
 constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site"};
-constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser"};
+constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser", "bad-request"};
+constexpr std::string_view bad_requests[] = {"malformed", "header-too-large", "both-lengths"};
 
 struct FieldRule {
     std::string_view path;            // dotted: "clients.count"
@@ -111,6 +112,7 @@ const std::vector<FieldRule>& field_rules() {
         {"clients.keep_alive", [](Scenario& s) -> FieldRef { return &s.clients.keep_alive; }},
         {"clients.max_connections", [](Scenario& s) -> FieldRef { return &s.clients.max_connections; }, 1, 64},
         {"clients.page_loads", [](Scenario& s) -> FieldRef { return &s.clients.page_loads; }, 1, 1000},
+        {"clients.request", [](Scenario& s) -> FieldRef { return &s.clients.request; }, 0, 0, bad_requests},
     };
     return rules;
 }

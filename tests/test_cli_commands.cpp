@@ -180,7 +180,7 @@ TEST_CASE("bad scenarios are located exactly", "[cli][bad]") {
         {"invalid-utf8.json", "3:16: invalid UTF-8: byte 0xE9"},
         {"not-an-object.json", "1:1: a scenario must be a JSON object"},
         {"empty.json", "1:1: empty file"},
-        {"unknown-program.json", "4:26: field \"clients.program\": expected one of \"echo\", \"uploader\", \"slow-reader\", \"http-get\" or \"browser\""},
+        {"unknown-program.json", "4:26: field \"clients.program\": expected one of \"echo\", \"uploader\", \"slow-reader\", \"http-get\", \"browser\" or \"bad-request\""},
         {"unknown-os.json", "4:9: field \"os\": expected one of \"linux\", \"macos\" or \"windows\""},
         {"missing-title.json", "1:1: missing required field \"title\""},
         {"loss-out-of-range.json", "4:23: field \"network.loss\": expected a number from 0 to 1"},

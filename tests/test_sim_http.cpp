@@ -9,6 +9,7 @@
 
 #include "sim/http_server.hpp"
 #include "sim/http_site.hpp"
+#include "trace/explain.hpp"
 #include "trace/summary.hpp"
 #include "sim_test_support.hpp"
 
@@ -288,4 +289,34 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[sim][h
     server.on_connection(node, 1);
     server.on_data(node, 1, get + get);
     CHECK(node.out == ok("first") + ok("second"));
+}
+
+TEST_CASE("bad requests get Node's 400 or 431, then the connection is destroyed", "[sim][http][bad]") {
+    struct Case {
+        const char* request;
+        const char* error;
+        std::string answer;
+    };
+    const auto c = GENERATE(values<Case>({
+        {"malformed", "HPE_INVALID_METHOD", "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"},
+        {"header-too-large", "HPE_HEADER_OVERFLOW", "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"},
+        {"both-lengths", "HPE_UNEXPECTED_CONTENT_LENGTH", "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"},
+    }));
+    INFO(c.request);
+    auto s = hello_scenario();
+    s.clients.program = "bad-request";
+    s.clients.request = c.request;
+    const auto t = test::run(s);
+    const auto errors = test::find_all(t, Kind::http_parse_error);
+    REQUIRE(errors.size() == 1);
+    CHECK(t.text(test::field(t, errors[0], "error")) == c.error);
+    CHECK(test::field(t, errors[0], "status") == std::stoi(c.answer.substr(9, 3)));
+    CHECK(test::count(t, Kind::js_request) == 0);  // the handler never sees it
+    CHECK(written(t, Kind::loop_write) == c.answer);
+    CHECK(test::count(t, Kind::js_destroy) == 1);
+    const auto done = test::find_all(t, Kind::client_done);
+    REQUIRE(done.size() == 1);
+    CHECK(test::field(t, done[0], "received") == static_cast<std::int64_t>(c.answer.size()));
+    // The explanation names the status.
+    CHECK(trace::explain(t, errors[0]).find(c.answer.substr(9, 3)) != std::string::npos);
 }
