@@ -13,11 +13,13 @@ namespace {
 class HttpGetClient final : public ClientProgram {
 public:
     explicit HttpGetClient(const Scenario& scenario)
-        : params_(scenario.clients), host_("localhost:" + std::to_string(scenario.server.port)) {}
+        : params_(scenario.clients), host_("localhost:" + std::to_string(scenario.server.port)),
+          slow_path_(scenario.server.slow_path) {}
 
     void on_connected(ClientApi& api, Nanos now, std::int32_t conn) override {
         HttpClientConnection& h = at(conn);
-        h.send(browser_get(params_.path, host_, accept_document));
+        const bool slow = api.client_of(conn) < params_.slow_clients;
+        h.send(browser_get(slow ? slow_path_ : params_.path, host_, accept_document));
         h.pump(api, now, conn);
     }
 
@@ -39,6 +41,7 @@ private:
 
     ClientParams params_;
     std::string host_;
+    std::string slow_path_;
     std::vector<std::unique_ptr<HttpClientConnection>> conns_;  // by connection id
 };
 

@@ -36,6 +36,11 @@ HttpServer::Connection& HttpServer::connection(std::int32_t conn) {
 const HttpHead& HttpServer::request(RequestId req) const { return exchange(req).head; }
 std::int32_t HttpServer::connection_of(RequestId req) const { return exchange(req).conn; }
 
+void HttpServer::on_listening(NodeApi& node) {
+    node_ = &node;
+    handler_->on_listening(*this);
+}
+
 void HttpServer::on_connection(NodeApi& node, std::int32_t conn) {
     node_ = &node;
     Connection& c = connection(conn);
@@ -215,10 +220,12 @@ void HttpServer::disarm_keep_alive(std::int32_t conn) {
 
 std::unique_ptr<HttpHandler> make_hello_handler(const ServerParams& params);
 std::unique_ptr<HttpHandler> make_site_handler(const ServerParams& params);
+std::unique_ptr<HttpHandler> make_blocking_handler(const ServerParams& params);
 
 std::unique_ptr<ServerProgram> make_http_server(const ServerParams& params) {
     if (params.program == "hello") return std::make_unique<HttpServer>(params, make_hello_handler(params));
     if (params.program == "site") return std::make_unique<HttpServer>(params, make_site_handler(params));
+    if (params.program == "blocking") return std::make_unique<HttpServer>(params, make_blocking_handler(params));
     throw std::invalid_argument("unknown http server program \"" + params.program + "\"");
 }
 

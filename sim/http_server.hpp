@@ -59,6 +59,7 @@ public:
     ~HttpServer() override;
 
     bool consumes_reads() const override { return true; }
+    void on_listening(NodeApi& node) override;
     void on_connection(NodeApi& node, std::int32_t conn) override;
     void on_data(NodeApi& node, std::int32_t conn, const std::string& chunk) override;
     void on_end(NodeApi& node, std::int32_t conn) override;

@@ -25,7 +25,7 @@ TEST_CASE("the built-in lessons come in chapter order, request-flow first", "[le
     std::vector<std::string> ids;
     for (const sim::Lesson& lesson : sim::builtin_lessons()) ids.emplace_back(lesson.id);
     CHECK(ids == std::vector<std::string>{"request-flow", "tcp-echo", "http-hello", "keep-alive", "chunks", "backpressure", "lifecycle",
-                                          "os-notifiers"});
+                                          "os-notifiers", "blocking"});
     CHECK(sim::default_lesson_id == ids.front());
     REQUIRE(sim::find_lesson(sim::default_lesson_id) != nullptr);
     CHECK(sim::find_lesson("no-such-lesson") == nullptr);

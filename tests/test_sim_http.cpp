@@ -320,3 +320,26 @@ TEST_CASE("bad requests get Node's 400 or 431, then the connection is destroyed"
     // The explanation names the status.
     CHECK(trace::explain(t, errors[0]).find(c.answer.substr(9, 3)) != std::string::npos);
 }
+
+TEST_CASE("a handler that burns CPU delays every other request and the timers", "[sim][http][blocking]") {
+    auto s = hello_scenario();
+    s.server.program = "blocking";
+    s.clients.count = 3;
+    s.clients.start_interval_ns = 10'000'000;
+    s.clients.slow_clients = 1;
+    s.stop_ns = 300'000'000;
+    const auto t = test::run(s);
+    const auto requests = test::find_all(t, Kind::js_request);
+    REQUIRE(requests.size() == 3);
+    CHECK(t.text(test::field(t, requests[0], "url")) == "/report");
+    // The others reach JavaScript only after the 200 ms of the first.
+    CHECK(t[requests[1]].time - t[requests[0]].time >= 200'000'000);
+    const auto timers = test::find_all(t, Kind::js_timer);
+    REQUIRE(timers.size() >= 2);
+    CHECK(test::field(t, timers[0], "late") > 180'000'000);
+    CHECK(test::field(t, timers[1], "late") == 0);
+    CHECK(trace::summarize(t).max_loop_lag_ns > 180'000'000);
+    s.server.burn_cpu_ns = 0;
+    const auto quick = test::run(s);
+    CHECK(trace::summarize(quick).max_loop_lag_ns < 1'000'000);
+}
