@@ -48,6 +48,18 @@ void HttpServer::on_connection(NodeApi& node, std::int32_t conn) {
     c.id = conn;
     c.sink = std::make_unique<ParserSink>(*this, conn);
     c.parser = std::make_unique<HttpParser>(HttpParser::Mode::request, *c.sink);
+    ++open_sockets_;
+    record_memory();
+}
+
+// Memory per connection, from measurements (/work/shared/design/facts.md):
+// ~4 KB of kernel slab per socket, ~3.7 KB of RSS per idle net.Socket.
+void HttpServer::record_memory() {
+    constexpr std::int64_t kernel_per_socket = 4096;
+    constexpr std::int64_t node_per_socket = 3700;
+    const auto open = static_cast<std::int64_t>(open_sockets_);
+    node_->record(Kind::kernel_memory, trace::no_conn, {open + 1, (open + 1) * kernel_per_socket});  // + the listener
+    node_->record(Kind::js_memory, trace::no_conn, {open, open * node_per_socket});
 }
 
 void HttpServer::on_data(NodeApi& node, std::int32_t conn, const std::string& chunk) {
@@ -77,6 +89,8 @@ void HttpServer::on_close(NodeApi& node, std::int32_t conn, bool) {
     Connection& c = connection(conn);
     c.closed = true;
     c.responses.clear();
+    if (open_sockets_ > 0) --open_sockets_;
+    record_memory();
 }
 
 void HttpServer::on_timer(NodeApi& node, std::uint64_t tag) {

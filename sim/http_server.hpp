@@ -92,6 +92,7 @@ private:
     void parser_chunk_complete(std::int32_t conn);
     void parser_message_complete(std::int32_t conn);
     void parser_error(std::int32_t conn, std::string_view name);
+    void record_memory();
     void arm_keep_alive(std::int32_t conn);
     void disarm_keep_alive(std::int32_t conn);
 
@@ -110,6 +111,7 @@ private:
     NodeApi* node_ = nullptr;  // the runtime, set by every callback
     std::vector<std::unique_ptr<Connection>> connections_;  // by connection id
     std::vector<std::unique_ptr<Exchange>> exchanges_;      // by request id
+    std::uint64_t open_sockets_ = 0;
 };
 
 struct HttpServer::Exchange {

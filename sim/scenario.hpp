@@ -59,7 +59,7 @@ struct ServerParams {
 };
 
 struct ClientParams {
-    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser | bad-request
+    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser | bad-request | load
     std::uint32_t count = 1;
     Nanos start_interval_ns = 0;   // delay between starting client i and i+1
     Nanos start_at_ns = 1'000'000; // when the first client starts

@@ -40,7 +40,7 @@ enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
 constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site", "blocking"};
-constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser", "bad-request"};
+constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser", "bad-request", "load"};
 constexpr std::string_view bad_requests[] = {"malformed", "header-too-large", "both-lengths"};
 
 struct FieldRule {

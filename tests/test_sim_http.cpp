@@ -343,3 +343,27 @@ TEST_CASE("a handler that burns CPU delays every other request and the timers", 
     const auto quick = test::run(s);
     CHECK(trace::summarize(quick).max_loop_lag_ns < 1'000'000);
 }
+
+TEST_CASE("idle keep-alive connections cost memory linearly, on one thread", "[sim][http][load]") {
+    auto s = hello_scenario();
+    s.clients.program = "load";
+    s.clients.count = 500;
+    s.clients.start_interval_ns = 80'000;
+    s.server.keep_alive_timeout_ns = 60'000'000'000;
+    s.stop_ns = 1'000'000'000;
+    const auto t = test::run(s);
+    CHECK(test::count(t, Kind::js_request) == 500);
+    CHECK(test::count(t, Kind::client_done) == 0);  // every connection is still open
+    const auto node = test::find_all(t, Kind::js_memory);
+    const auto kernel = test::find_all(t, Kind::kernel_memory);
+    REQUIRE(node.size() == 500);
+    REQUIRE(kernel.size() == 500);
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        const auto n = static_cast<std::int64_t>(i + 1);
+        REQUIRE(test::field(t, node[i], "sockets") == n);
+        REQUIRE(test::field(t, node[i], "bytes") == n * 3700);
+        REQUIRE(test::field(t, kernel[i], "bytes") == (n + 1) * 4096);
+    }
+    // Faster than one at a time: some wakeups report many sockets.
+    CHECK(test::max_field(t, Kind::notifier_wake, "ready") > 5);
+}
