@@ -16,6 +16,8 @@ namespace loopscope::sim {
 // A browser's GET, with the headers Firefox sends (Accept depends on what
 // the page asks for: a document, a stylesheet, a script or an image).
 std::string browser_get(std::string_view path, std::string_view host, std::string_view accept, bool keep_alive = true);
+// The bytes of a bad-request variant (sim/client_bad_request.cpp).
+std::string bad_request_bytes(std::string_view variant, std::string_view host);
 inline constexpr std::string_view accept_document = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 class HttpClientConnection final : private HttpParserEvents {

@@ -12,12 +12,14 @@ namespace {
 
 class HttpGetClient final : public ClientProgram {
 public:
-    explicit HttpGetClient(const Scenario& scenario)
-        : params_(scenario.clients), host_("localhost:" + std::to_string(scenario.server.port)) {}
+    HttpGetClient(const Scenario& scenario, bool stay_idle)
+        : params_(scenario.clients), stay_idle_(stay_idle), host_("localhost:" + std::to_string(scenario.server.port)),
+          slow_path_(scenario.server.slow_path) {}
 
     void on_connected(ClientApi& api, Nanos now, std::int32_t conn) override {
         HttpClientConnection& h = at(conn);
-        h.send(browser_get(params_.path, host_, accept_document));
+        const bool slow = api.client_of(conn) < params_.slow_clients;
+        h.send(browser_get(slow ? slow_path_ : params_.path, host_, accept_document));
         h.pump(api, now, conn);
     }
 
@@ -25,7 +27,7 @@ public:
         HttpClientConnection& h = at(conn);
         h.pump(api, now, conn);
         h.receive(api, now, conn);
-        if ((h.responses_complete() > 0 || h.failed()) && h.last_keep_alive() && params_.close_when_done)
+        if ((h.responses_complete() > 0 || h.failed()) && h.last_keep_alive() && params_.close_when_done && !stay_idle_)
             api.close(now, conn);
     }
 
@@ -38,14 +40,22 @@ private:
     }
 
     ClientParams params_;
+    bool stay_idle_;  // load: keep every connection open after its response
     std::string host_;
+    std::string slow_path_;
     std::vector<std::unique_ptr<HttpClientConnection>> conns_;  // by connection id
 };
 
 }  // namespace
 
 std::unique_ptr<ClientProgram> make_http_get_client(const Scenario& scenario) {
-    return std::make_unique<HttpGetClient>(scenario);
+    return std::make_unique<HttpGetClient>(scenario, false);
+}
+
+// clients.program "load": many clients, each one GET, then the connection
+// stays open and idle on keep-alive (the ten-thousand lesson).
+std::unique_ptr<ClientProgram> make_load_client(const Scenario& scenario) {
+    return std::make_unique<HttpGetClient>(scenario, true);
 }
 
 }  // namespace loopscope::sim

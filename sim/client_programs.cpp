@@ -11,6 +11,8 @@ std::unique_ptr<ClientProgram> make_uploader_client(const Scenario& scenario);
 std::unique_ptr<ClientProgram> make_slow_reader_client(const Scenario& scenario);
 std::unique_ptr<ClientProgram> make_http_get_client(const Scenario& scenario);
 std::unique_ptr<ClientProgram> make_browser_client(const Scenario& scenario);
+std::unique_ptr<ClientProgram> make_bad_request_client(const Scenario& scenario);
+std::unique_ptr<ClientProgram> make_load_client(const Scenario& scenario);
 
 std::unique_ptr<ClientProgram> make_client_program(const Scenario& scenario) {
     const std::string& name = scenario.clients.program;
@@ -19,6 +21,8 @@ std::unique_ptr<ClientProgram> make_client_program(const Scenario& scenario) {
     if (name == "slow-reader") return make_slow_reader_client(scenario);
     if (name == "http-get") return make_http_get_client(scenario);
     if (name == "browser") return make_browser_client(scenario);
+    if (name == "bad-request") return make_bad_request_client(scenario);
+    if (name == "load") return make_load_client(scenario);
     throw std::invalid_argument("unknown client program \"" + name + "\"");
 }
 

@@ -36,6 +36,11 @@ HttpServer::Connection& HttpServer::connection(std::int32_t conn) {
 const HttpHead& HttpServer::request(RequestId req) const { return exchange(req).head; }
 std::int32_t HttpServer::connection_of(RequestId req) const { return exchange(req).conn; }
 
+void HttpServer::on_listening(NodeApi& node) {
+    node_ = &node;
+    handler_->on_listening(*this);
+}
+
 void HttpServer::on_connection(NodeApi& node, std::int32_t conn) {
     node_ = &node;
     Connection& c = connection(conn);
@@ -43,6 +48,18 @@ void HttpServer::on_connection(NodeApi& node, std::int32_t conn) {
     c.id = conn;
     c.sink = std::make_unique<ParserSink>(*this, conn);
     c.parser = std::make_unique<HttpParser>(HttpParser::Mode::request, *c.sink);
+    ++open_sockets_;
+    record_memory();
+}
+
+// Memory per connection, from measurements (/work/shared/design/facts.md):
+// ~4 KB of kernel slab per socket, ~3.7 KB of RSS per idle net.Socket.
+void HttpServer::record_memory() {
+    constexpr std::int64_t kernel_per_socket = 4096;
+    constexpr std::int64_t node_per_socket = 3700;
+    const auto open = static_cast<std::int64_t>(open_sockets_);
+    node_->record(Kind::kernel_memory, trace::no_conn, {open + 1, (open + 1) * kernel_per_socket});  // + the listener
+    node_->record(Kind::js_memory, trace::no_conn, {open, open * node_per_socket});
 }
 
 void HttpServer::on_data(NodeApi& node, std::int32_t conn, const std::string& chunk) {
@@ -72,6 +89,8 @@ void HttpServer::on_close(NodeApi& node, std::int32_t conn, bool) {
     Connection& c = connection(conn);
     c.closed = true;
     c.responses.clear();
+    if (open_sockets_ > 0) --open_sockets_;
+    record_memory();
 }
 
 void HttpServer::on_timer(NodeApi& node, std::uint64_t tag) {
@@ -215,10 +234,12 @@ void HttpServer::disarm_keep_alive(std::int32_t conn) {
 
 std::unique_ptr<HttpHandler> make_hello_handler(const ServerParams& params);
 std::unique_ptr<HttpHandler> make_site_handler(const ServerParams& params);
+std::unique_ptr<HttpHandler> make_blocking_handler(const ServerParams& params);
 
 std::unique_ptr<ServerProgram> make_http_server(const ServerParams& params) {
     if (params.program == "hello") return std::make_unique<HttpServer>(params, make_hello_handler(params));
     if (params.program == "site") return std::make_unique<HttpServer>(params, make_site_handler(params));
+    if (params.program == "blocking") return std::make_unique<HttpServer>(params, make_blocking_handler(params));
     throw std::invalid_argument("unknown http server program \"" + params.program + "\"");
 }
 

@@ -59,6 +59,7 @@ public:
     ~HttpServer() override;
 
     bool consumes_reads() const override { return true; }
+    void on_listening(NodeApi& node) override;
     void on_connection(NodeApi& node, std::int32_t conn) override;
     void on_data(NodeApi& node, std::int32_t conn, const std::string& chunk) override;
     void on_end(NodeApi& node, std::int32_t conn) override;
@@ -91,6 +92,7 @@ private:
     void parser_chunk_complete(std::int32_t conn);
     void parser_message_complete(std::int32_t conn);
     void parser_error(std::int32_t conn, std::string_view name);
+    void record_memory();
     void arm_keep_alive(std::int32_t conn);
     void disarm_keep_alive(std::int32_t conn);
 
@@ -109,6 +111,7 @@ private:
     NodeApi* node_ = nullptr;  // the runtime, set by every callback
     std::vector<std::unique_ptr<Connection>> connections_;  // by connection id
     std::vector<std::unique_ptr<Exchange>> exchanges_;      // by request id
+    std::uint64_t open_sockets_ = 0;
 };
 
 struct HttpServer::Exchange {

@@ -23,7 +23,7 @@ struct NetworkParams {
 };
 
 struct ServerParams {
-    std::string program = "echo";  // echo | sink | payload | hello | site
+    std::string program = "echo";  // echo | sink | payload | hello | site | blocking
     std::uint32_t port = 3000;
     std::uint32_t backlog = 511;   // Node's default listen backlog
     std::uint64_t send_buffer = 16384;
@@ -78,10 +78,15 @@ struct ServerParams {
     std::uint64_t site_js_bytes = 50'000;
     std::uint64_t site_image_bytes = 30'000;
     std::uint32_t site_images = 4;
+    // blocking: requests for slow_path burn burn_cpu_ns of CPU on the main
+    // thread; a setInterval of interval_ns (0: none) shows the loop's lag.
+    std::string slow_path = "/report";
+    Nanos burn_cpu_ns = 200'000'000;
+    Nanos interval_ns = 10'000'000;
 };
 
 struct ClientParams {
-    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser
+    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser | bad-request | load
     std::uint32_t count = 1;
     Nanos start_interval_ns = 0;   // delay between starting client i and i+1
     Nanos start_at_ns = 1'000'000; // when the first client starts
@@ -97,14 +102,18 @@ struct ClientParams {
     std::uint64_t read_bytes = 16384;
     Nanos read_interval_ns = 10'000'000;
     bool close_when_done = true;   // close the socket once the program's work is done
-    // http-get: the path it requests.
+    // http-get: the path it requests; the first slow_clients clients ask
+    // for server.slow_path instead.
     std::string path = "/";
+    std::uint32_t slow_clients = 0;
     // browser: loads the site's page and its resources page_loads times
     // (think_ns apart) over at most max_connections connections; with
     // keep_alive false every request says Connection: close.
     bool keep_alive = true;
     std::uint32_t max_connections = 6;
     std::uint32_t page_loads = 2;
+    // bad-request: malformed | header-too-large | both-lengths
+    std::string request = "malformed";
 };
 
 // A caption is shown (as a note.caption event) just before the nth event of

@@ -39,10 +39,11 @@ using FieldRef = std::variant<std::string*, std::uint64_t*, std::uint32_t*, std:
 enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
-constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site"};
+constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site", "blocking"};
 constexpr std::string_view tls_signatures[] = {"ecdsa-p256", "rsa-2048"};
 constexpr std::string_view server_models[] = {"event-loop", "thread-per-connection"};
-constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser"};
+constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser", "bad-request", "load"};
+constexpr std::string_view bad_requests[] = {"malformed", "header-too-large", "both-lengths"};
 
 struct FieldRule {
     std::string_view path;            // dotted: "clients.count"
@@ -111,6 +112,9 @@ const std::vector<FieldRule>& field_rules() {
         {"server.site_js_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_js_bytes; }, 0, one_gib},
         {"server.site_image_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_image_bytes; }, 0, one_gib},
         {"server.site_images", [](Scenario& s) -> FieldRef { return &s.server.site_images; }, 0, 100},
+        {"server.slow_path", [](Scenario& s) -> FieldRef { return &s.server.slow_path; }, 0, 0, {}, TextRule::non_empty},
+        {"server.burn_cpu_ns", [](Scenario& s) -> FieldRef { return &s.server.burn_cpu_ns; }, 0, one_day_ns},
+        {"server.interval_ns", [](Scenario& s) -> FieldRef { return &s.server.interval_ns; }, 0, one_day_ns},
         {"clients.program", [](Scenario& s) -> FieldRef { return &s.clients.program; }, 0, 0, client_programs},
         {"clients.count", [](Scenario& s) -> FieldRef { return &s.clients.count; }, 1, 100000},
         {"clients.start_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.start_interval_ns; }, 0,
@@ -127,9 +131,11 @@ const std::vector<FieldRule>& field_rules() {
          one_day_ns},
         {"clients.close_when_done", [](Scenario& s) -> FieldRef { return &s.clients.close_when_done; }},
         {"clients.path", [](Scenario& s) -> FieldRef { return &s.clients.path; }, 0, 0, {}, TextRule::non_empty},
+        {"clients.slow_clients", [](Scenario& s) -> FieldRef { return &s.clients.slow_clients; }, 0, 100000},
         {"clients.keep_alive", [](Scenario& s) -> FieldRef { return &s.clients.keep_alive; }},
         {"clients.max_connections", [](Scenario& s) -> FieldRef { return &s.clients.max_connections; }, 1, 64},
         {"clients.page_loads", [](Scenario& s) -> FieldRef { return &s.clients.page_loads; }, 1, 1000},
+        {"clients.request", [](Scenario& s) -> FieldRef { return &s.clients.request; }, 0, 0, bad_requests},
     };
     return rules;
 }

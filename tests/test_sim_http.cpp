@@ -9,6 +9,7 @@
 
 #include "sim/http_server.hpp"
 #include "sim/http_site.hpp"
+#include "trace/explain.hpp"
 #include "trace/summary.hpp"
 #include "sim_test_support.hpp"
 
@@ -290,4 +291,81 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[sim][h
     server.on_connection(node, 1);
     server.on_data(node, 1, get + get);
     CHECK(node.out == ok("first") + ok("second"));
+}
+
+TEST_CASE("bad requests get Node's 400 or 431, then the connection is destroyed", "[sim][http][bad]") {
+    struct Case {
+        const char* request;
+        const char* error;
+        std::string answer;
+    };
+    const auto c = GENERATE(values<Case>({
+        {"malformed", "HPE_INVALID_METHOD", "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"},
+        {"header-too-large", "HPE_HEADER_OVERFLOW", "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"},
+        {"both-lengths", "HPE_UNEXPECTED_CONTENT_LENGTH", "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"},
+    }));
+    INFO(c.request);
+    auto s = hello_scenario();
+    s.clients.program = "bad-request";
+    s.clients.request = c.request;
+    const auto t = test::run(s);
+    const auto errors = test::find_all(t, Kind::http_parse_error);
+    REQUIRE(errors.size() == 1);
+    CHECK(t.text(test::field(t, errors[0], "error")) == c.error);
+    CHECK(test::field(t, errors[0], "status") == std::stoi(c.answer.substr(9, 3)));
+    CHECK(test::count(t, Kind::js_request) == 0);  // the handler never sees it
+    CHECK(written(t, Kind::loop_write) == c.answer);
+    CHECK(test::count(t, Kind::js_destroy) == 1);
+    const auto done = test::find_all(t, Kind::client_done);
+    REQUIRE(done.size() == 1);
+    CHECK(test::field(t, done[0], "received") == static_cast<std::int64_t>(c.answer.size()));
+    // The explanation names the status.
+    CHECK(trace::explain(t, errors[0]).find(c.answer.substr(9, 3)) != std::string::npos);
+}
+
+TEST_CASE("a handler that burns CPU delays every other request and the timers", "[sim][http][blocking]") {
+    auto s = hello_scenario();
+    s.server.program = "blocking";
+    s.clients.count = 3;
+    s.clients.start_interval_ns = 10'000'000;
+    s.clients.slow_clients = 1;
+    s.stop_ns = 300'000'000;
+    const auto t = test::run(s);
+    const auto requests = test::find_all(t, Kind::js_request);
+    REQUIRE(requests.size() == 3);
+    CHECK(t.text(test::field(t, requests[0], "url")) == "/report");
+    // The others reach JavaScript only after the 200 ms of the first.
+    CHECK(t[requests[1]].time - t[requests[0]].time >= 200'000'000);
+    const auto timers = test::find_all(t, Kind::js_timer);
+    REQUIRE(timers.size() >= 2);
+    CHECK(test::field(t, timers[0], "late") > 180'000'000);
+    CHECK(test::field(t, timers[1], "late") == 0);
+    CHECK(trace::summarize(t).max_loop_lag_ns > 180'000'000);
+    s.server.burn_cpu_ns = 0;
+    const auto quick = test::run(s);
+    CHECK(trace::summarize(quick).max_loop_lag_ns < 1'000'000);
+}
+
+TEST_CASE("idle keep-alive connections cost memory linearly, on one thread", "[sim][http][load]") {
+    auto s = hello_scenario();
+    s.clients.program = "load";
+    s.clients.count = 500;
+    s.clients.start_interval_ns = 80'000;
+    s.server.keep_alive_timeout_ns = 60'000'000'000;
+    s.stop_ns = 1'000'000'000;
+    const auto t = test::run(s);
+    CHECK(test::count(t, Kind::js_request) == 500);
+    CHECK(test::count(t, Kind::client_done) == 0);  // every connection is still open
+    const auto node = test::find_all(t, Kind::js_memory);
+    const auto kernel = test::find_all(t, Kind::kernel_memory);
+    REQUIRE(node.size() == 500);
+    REQUIRE(kernel.size() == 500);
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        const auto n = static_cast<std::int64_t>(i + 1);
+        REQUIRE(test::field(t, node[i], "sockets") == n);
+        REQUIRE(test::field(t, node[i], "bytes") == n * 3700);
+        REQUIRE(test::field(t, kernel[i], "bytes") == (n + 1) * 4096);
+    }
+    // Faster than one at a time: some wakeups report many sockets.
+    CHECK(test::max_field(t, Kind::notifier_wake, "ready") > 5);
 }

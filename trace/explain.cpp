@@ -623,6 +623,14 @@ constexpr Row rows[] = {
          return "JavaScript called res.end()" + std::string(s.count("bytes") > 0 ? " with " + s.bytes("bytes") : "") +
                 ": the response (" + s.bytes("body") + " of body) is finished.";
      }},
+    {Kind::kernel_memory, [](const Sentence& s) {
+         return "The server's kernel now holds " + plural(s.count("sockets"), "socket", "sockets") + ", about " +
+                s.bytes("bytes") + " of kernel memory (about 4 KB each): connections cost memory, not threads.";
+     }},
+    {Kind::js_memory, [](const Sentence& s) {
+         return "Node now holds " + plural(s.count("sockets"), "net.Socket", "net.Sockets") + ", about " + s.bytes("bytes") +
+                " (about 3.7 KB each when idle); all of them are served by the one event-loop thread.";
+     }},
     {Kind::pool_submit, [](const Sentence& s) {
          return "Job " + s.plain("job") + " is queued for the libuv thread pool; it needs " + s.nanos("work") +
                 " of work (" + plural(s.count("queued"), "job waits", "jobs wait") + " for a free worker).";
