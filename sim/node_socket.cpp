@@ -35,6 +35,7 @@ Nanos NodeRuntime::run_task(Nanos now, const Task& task) {
     switch (task.type) {
         case TaskType::listening_cb:
             begin_callback(now, Kind::js_listening, trace::no_conn, task.cause, {});
+            program_.on_listening(*this);
             return end_callback();
         case TaskType::accept: return task_accept(now, task);
         case TaskType::connection_cb: return task_connection(now, task);

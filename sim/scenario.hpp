@@ -23,7 +23,7 @@ struct NetworkParams {
 };
 
 struct ServerParams {
-    std::string program = "echo";  // echo | sink | payload | hello
+    std::string program = "echo";  // echo | sink | payload | hello | stream | blocking
     std::uint32_t port = 3000;
     std::uint32_t backlog = 511;   // Node's default listen backlog
     std::uint64_t send_buffer = 16384;
@@ -72,6 +72,22 @@ struct ServerParams {
     // res.write(body); res.end() (chunked).
     std::string hello_body = "Hello world";
     bool hello_end_with_body = false;
+    // stream: fs.createReadStream(file).pipe(res) for a file of file_bytes,
+    // read in file_chunk_bytes pieces (fs.createReadStream's highWaterMark)
+    // at disk_bytes_per_second, each read a thread-pool job. The default
+    // disk is a PCIe 3.0 NVMe SSD's sequential read, about 2 GB/s: a 64 KiB
+    // read takes 33 us. stream_content_length: res.setHeader("Content-Length")
+    // first, as static file servers do (from fs.stat); else chunked.
+    std::uint64_t file_bytes = 10 << 20;
+    std::uint64_t file_chunk_bytes = 65536;
+    std::uint64_t disk_bytes_per_second = 2'000'000'000;
+    bool stream_content_length = false;
+    // blocking: requests for burn_path run burn_cpu_ns of JavaScript on the
+    // main thread before answering; every other path is answered at once;
+    // a setInterval of interval_ns (0: none) shows the event-loop lag.
+    Nanos burn_cpu_ns = 200'000'000;
+    std::string burn_path = "/report";
+    Nanos interval_ns = 10'000'000;
 };
 
 struct ClientParams {
@@ -91,8 +107,13 @@ struct ClientParams {
     std::uint64_t read_bytes = 16384;
     Nanos read_interval_ns = 10'000'000;
     bool close_when_done = true;   // close the socket once the program's work is done
-    // http-get: the path it requests.
+    // http-get: the path it requests; client 1 asks for first_path instead
+    // when that is set (the blocking lesson's /report).
     std::string path = "/";
+    std::string first_path;
+    // http-get: read the response read_bytes every read_interval_ns (a
+    // client slower than the server's disk) instead of as it arrives.
+    bool read_slowly = false;
 };
 
 // A caption is shown (as a note.caption event) just before the nth event of

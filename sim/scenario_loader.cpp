@@ -39,7 +39,7 @@ using FieldRef = std::variant<std::string*, std::uint64_t*, std::uint32_t*, std:
 enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
-constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello"};
+constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "stream", "blocking"};
 constexpr std::string_view tls_signatures[] = {"ecdsa-p256", "rsa-2048"};
 constexpr std::string_view server_models[] = {"event-loop", "thread-per-connection"};
 constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get"};
@@ -106,6 +106,14 @@ const std::vector<FieldRule>& field_rules() {
         {"server.content_type", [](Scenario& s) -> FieldRef { return &s.server.content_type; }},
         {"server.hello_body", [](Scenario& s) -> FieldRef { return &s.server.hello_body; }},
         {"server.hello_end_with_body", [](Scenario& s) -> FieldRef { return &s.server.hello_end_with_body; }},
+        {"server.file_bytes", [](Scenario& s) -> FieldRef { return &s.server.file_bytes; }, 0, 16 * one_gib},
+        {"server.file_chunk_bytes", [](Scenario& s) -> FieldRef { return &s.server.file_chunk_bytes; }, 1, one_gib},
+        {"server.disk_bytes_per_second", [](Scenario& s) -> FieldRef { return &s.server.disk_bytes_per_second; },
+         1, 1'000'000'000'000},
+        {"server.stream_content_length", [](Scenario& s) -> FieldRef { return &s.server.stream_content_length; }},
+        {"server.burn_cpu_ns", [](Scenario& s) -> FieldRef { return &s.server.burn_cpu_ns; }, 0, one_day_ns},
+        {"server.burn_path", [](Scenario& s) -> FieldRef { return &s.server.burn_path; }, 0, 0, {}, TextRule::non_empty},
+        {"server.interval_ns", [](Scenario& s) -> FieldRef { return &s.server.interval_ns; }, 0, one_day_ns},
         {"clients.program", [](Scenario& s) -> FieldRef { return &s.clients.program; }, 0, 0, client_programs},
         {"clients.count", [](Scenario& s) -> FieldRef { return &s.clients.count; }, 1, 100000},
         {"clients.start_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.start_interval_ns; }, 0,
@@ -122,6 +130,8 @@ const std::vector<FieldRule>& field_rules() {
          one_day_ns},
         {"clients.close_when_done", [](Scenario& s) -> FieldRef { return &s.clients.close_when_done; }},
         {"clients.path", [](Scenario& s) -> FieldRef { return &s.clients.path; }, 0, 0, {}, TextRule::non_empty},
+        {"clients.first_path", [](Scenario& s) -> FieldRef { return &s.clients.first_path; }},
+        {"clients.read_slowly", [](Scenario& s) -> FieldRef { return &s.clients.read_slowly; }},
     };
     return rules;
 }

@@ -79,7 +79,8 @@ TEST_CASE("list prints the built-in lessons in chapter order, id TAB title", "[c
     CHECK(r.code == ui::exit_ok);
     CHECK(r.err.empty());
     const auto lines = lines_of(r.out);
-    const char* ids[] = {"request-flow", "tcp-echo", "http-hello", "chunks", "backpressure", "lifecycle", "os-notifiers"};
+    const char* ids[] = {"request-flow", "tcp-echo",  "http-hello",   "stream-file", "chunks",
+                         "backpressure", "lifecycle", "os-notifiers", "blocking"};
     REQUIRE(lines.size() == std::size(ids));
     for (std::size_t i = 0; i < std::size(ids); ++i) {
         CAPTURE(lines[i]);
@@ -289,7 +290,7 @@ TEST_CASE("exit codes: usage errors are 2, help is 0, output failures are 1", "[
     }
     const CliResult missing = cli({"run", "no-such-lesson"});
     CHECK(missing.code == ui::exit_bad_input);
-    CHECK(missing.err.find("request-flow, tcp-echo, http-hello, chunks, backpressure, lifecycle, os-notifiers") != std::string::npos);
+    CHECK(missing.err.find("request-flow, tcp-echo, http-hello, stream-file, chunks, backpressure, lifecycle, os-notifiers, blocking") != std::string::npos);
     CHECK(cli({"check", "/nonexistent/x.json"}).code == ui::exit_bad_input);
 
     ScratchDir dir;
