@@ -56,13 +56,14 @@ std::string http_date(Nanos now) {
 std::string HttpServer::head_text(const Exchange& ex, std::string_view framing, std::uint64_t content_length) const {
     const unsigned status = 200;
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + http_status_str(static_cast<http_status>(status)) + "\r\n";
-    if (!ex.content_type.empty()) head += "Content-Type: " + ex.content_type + "\r\n";
+    for (const auto& [name, value] : ex.set_headers) head += name + ": " + value + "\r\n";
     head += "Date: " + http_date(node_->now()) + "\r\n";
     if (ex.keep_alive)
         head += "Connection: keep-alive\r\nKeep-Alive: timeout=" + std::to_string(params_.keep_alive_timeout_ns / 1'000'000'000) + "\r\n";
     else
         head += "Connection: close\r\n";
-    if (framing == "content-length") head += "Content-Length: " + std::to_string(content_length) + "\r\n";
+    if (framing == "content-length" && !ex.has_content_length)
+        head += "Content-Length: " + std::to_string(content_length) + "\r\n";
     if (framing == "chunked") head += "Transfer-Encoding: chunked\r\n";
     return head + "\r\n";
 }
@@ -72,12 +73,18 @@ void HttpServer::set_header(RequestId req, std::string_view name, std::string_vi
     // Only Content-Type and Content-Length change what Node writes in these
     // lessons. A program that sets Content-Length (as static file servers
     // do, from fs.stat) gets its body unframed instead of chunked.
-    if (ex.head_sent) return;
-    if (name == "Content-Type") ex.content_type = value;
+    if (ex.head_sent || (name != "Content-Type" && name != "Content-Length")) return;
     if (name == "Content-Length") {
         ex.has_content_length = true;
         ex.content_length = std::stoull(std::string(value));
     }
+    // Setting a header again replaces its value and keeps its place.
+    for (auto& [set_name, set_value] : ex.set_headers)
+        if (set_name == name) {
+            set_value = value;
+            return;
+        }
+    ex.set_headers.emplace_back(name, value);
 }
 
 bool HttpServer::write(RequestId req, std::string_view chunk) {

@@ -126,7 +126,9 @@ struct HttpServer::Exchange {
     HttpHead head;
     bool keep_alive = true;       // the connection stays open after this response
     bool http10 = false;          // HTTP/1.0: no chunked framing
-    std::string content_type;     // set by res.setHeader("Content-Type", ...)
+    // res.setHeader(name, value) calls, in the order made (Node writes them
+    // first, in that order, before the headers it adds itself).
+    std::vector<std::pair<std::string, std::string>> set_headers;
     bool has_content_length = false;  // set by res.setHeader("Content-Length", n)
     std::uint64_t content_length = 0;
     bool head_sent = false;

@@ -112,6 +112,21 @@ TEST_CASE("stream: memory stays bounded by the highWaterMarks for 1 MiB and 10 M
     }
 }
 
+TEST_CASE("stream: the head as Node 20 writes it, set headers first in the order set", "[sim][stream]") {
+    // Checked against node 20: res.setHeader("Content-Type", "video/mp4");
+    // res.setHeader("Content-Length", n); res.write(...) sends exactly this head.
+    auto s = stream_scenario(200'000, true);
+    s.server.content_type = "video/mp4";
+    const auto t = test::run(s);
+    const auto first = test::find_all(t, Kind::loop_write);
+    REQUIRE_FALSE(first.empty());
+    const std::string data(t.text(test::field(t, first[0], "data")));
+    CHECK(data.rfind("HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 200000\r\n"
+                     "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n"
+                     "loopscope file: ",
+                     0) == 0);
+}
+
 TEST_CASE("stream: Content-Length when the program sets it, chunked otherwise", "[sim][stream]") {
     for (const bool content_length : {false, true}) {
         const auto t = test::run(stream_scenario(200'000, content_length));
