@@ -177,3 +177,22 @@ TEST_CASE("stream: with a fast client each write still returns false, and 'drain
     CHECK(test::sum_field(t, Kind::http_response_chunk, "bytes") == static_cast<std::int64_t>(mib));
     CHECK(test::count(t, Kind::client_close) == 1);
 }
+
+TEST_CASE("stream: three clients at once each get the whole file, one read in flight per stream", "[sim][stream]") {
+    auto s = stream_scenario(mib, false);
+    s.clients.count = 3;
+    s.clients.start_interval_ns = 2'000'000;
+    const auto t = test::run(s);
+    const auto done = test::find_all(t, Kind::client_done);
+    REQUIRE(done.size() == 3);
+    const auto heads = test::find_all(t, Kind::http_response);
+    REQUIRE(heads.size() == 3);
+    for (std::size_t i = 0; i < done.size(); ++i) {
+        const std::int64_t head = test::field(t, heads[i], "header_bytes");
+        CHECK(test::field(t, done[i], "received") == head + static_cast<std::int64_t>(mib) + 16 * 9 + 5);
+    }
+    CHECK(test::count(t, Kind::js_file_read) == 3 * 17);
+    CHECK(peak_pool_jobs(t) <= 3);
+    CHECK(test::max_field(t, Kind::js_file_read, "reads_in_flight") <= 2);
+    CHECK(test::max_field(t, Kind::js_file_read, "readable_length") == 65536);
+}
