@@ -21,8 +21,8 @@ void HttpClientConnection::pump(ClientApi& api, Nanos now, std::int32_t conn) {
     out_.erase(0, static_cast<std::size_t>(w.accepted));
 }
 
-void HttpClientConnection::receive(ClientApi& api, Nanos now, std::int32_t conn) {
-    const std::string bytes = api.read(now, conn, ~std::uint64_t{0});
+void HttpClientConnection::receive(ClientApi& api, Nanos now, std::int32_t conn, std::uint64_t max) {
+    const std::string bytes = api.read(now, conn, max);
     if (!bytes.empty()) parser_.feed(bytes);
     if (api.eof(conn)) parser_.finish();
 }

@@ -27,9 +27,10 @@ public:
     // Queues request bytes; pump() writes them.
     void send(std::string bytes) { out_ += bytes; }
     void pump(ClientApi& api, Nanos now, std::int32_t conn);
-    // Reads what arrived and parses it; at the end of the stream, finishes
-    // the parser (a response without length ends with the connection).
-    void receive(ClientApi& api, Nanos now, std::int32_t conn);
+    // Reads what arrived (at most `max` bytes) and parses it; at the end of
+    // the stream, finishes the parser (a response without length ends with
+    // the connection).
+    void receive(ClientApi& api, Nanos now, std::int32_t conn, std::uint64_t max = ~std::uint64_t{0});
 
     std::uint32_t responses_complete() const { return complete_; }
     bool failed() const { return parser_.failed(); }

@@ -56,21 +56,35 @@ std::string http_date(Nanos now) {
 std::string HttpServer::head_text(const Exchange& ex, std::string_view framing, std::uint64_t content_length) const {
     const unsigned status = 200;
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + http_status_str(static_cast<http_status>(status)) + "\r\n";
-    if (!ex.content_type.empty()) head += "Content-Type: " + ex.content_type + "\r\n";
+    for (const auto& [name, value] : ex.set_headers) head += name + ": " + value + "\r\n";
     head += "Date: " + http_date(node_->now()) + "\r\n";
     if (ex.keep_alive)
         head += "Connection: keep-alive\r\nKeep-Alive: timeout=" + std::to_string(params_.keep_alive_timeout_ns / 1'000'000'000) + "\r\n";
     else
         head += "Connection: close\r\n";
-    if (framing == "content-length") head += "Content-Length: " + std::to_string(content_length) + "\r\n";
+    if (framing == "content-length" && !ex.has_content_length)
+        head += "Content-Length: " + std::to_string(content_length) + "\r\n";
     if (framing == "chunked") head += "Transfer-Encoding: chunked\r\n";
     return head + "\r\n";
 }
 
 void HttpServer::set_header(RequestId req, std::string_view name, std::string_view value) {
     Exchange& ex = exchange(req);
-    // Only Content-Type changes what Node writes in these lessons.
-    if (!ex.head_sent && name == "Content-Type") ex.content_type = value;
+    // Only Content-Type and Content-Length change what Node writes in these
+    // lessons. A program that sets Content-Length (as static file servers
+    // do, from fs.stat) gets its body unframed instead of chunked.
+    if (ex.head_sent || (name != "Content-Type" && name != "Content-Length")) return;
+    if (name == "Content-Length") {
+        ex.has_content_length = true;
+        ex.content_length = std::stoull(std::string(value));
+    }
+    // Setting a header again replaces its value and keeps its place.
+    for (auto& [set_name, set_value] : ex.set_headers)
+        if (set_name == name) {
+            set_value = value;
+            return;
+        }
+    ex.set_headers.emplace_back(name, value);
 }
 
 bool HttpServer::write(RequestId req, std::string_view chunk) {
@@ -81,12 +95,13 @@ bool HttpServer::write(RequestId req, std::string_view chunk) {
         // The length is not known yet: chunked, except for HTTP/1.0, where
         // the body ends with the connection.
         ex.head_sent = true;
-        ex.chunked = !ex.http10;
-        if (ex.http10) ex.keep_alive = false;
-        const std::string_view framing = ex.chunked ? "chunked" : "close";
-        out = head_text(ex, framing, 0);
+        ex.chunked = !ex.http10 && !ex.has_content_length;
+        if (ex.http10 && !ex.has_content_length) ex.keep_alive = false;
+        const std::string_view framing = ex.has_content_length ? "content-length" : ex.chunked ? "chunked" : "close";
+        out = head_text(ex, framing, ex.content_length);
         node_->record(Kind::http_response, ex.conn,
-                      {200, node_->text(framing), 0, ex.keep_alive ? 1 : 0, static_cast<std::int64_t>(out.size()), ex.n});
+                      {200, node_->text(framing), static_cast<std::int64_t>(ex.content_length), ex.keep_alive ? 1 : 0,
+                       static_cast<std::int64_t>(out.size()), ex.n});
     }
     if (!chunk.empty()) {
         const std::size_t before = out.size();
@@ -112,9 +127,10 @@ void HttpServer::end(RequestId req, std::string_view chunk) {
     if (!ex.head_sent) {
         // res.end(body) before any write: the whole length is known.
         ex.head_sent = true;
-        out = head_text(ex, "content-length", chunk.size());
+        const std::uint64_t length = ex.has_content_length ? ex.content_length : chunk.size();
+        out = head_text(ex, "content-length", length);
         node_->record(Kind::http_response, ex.conn,
-                      {200, node_->text("content-length"), static_cast<std::int64_t>(chunk.size()), ex.keep_alive ? 1 : 0,
+                      {200, node_->text("content-length"), static_cast<std::int64_t>(length), ex.keep_alive ? 1 : 0,
                        static_cast<std::int64_t>(out.size()), ex.n});
         out += chunk;
         if (!chunk.empty())

@@ -114,6 +114,10 @@ void HttpServer::on_timer(NodeApi& node, std::uint64_t tag) {
 
 void HttpServer::on_tick(NodeApi& node, std::uint64_t tag) {
     node_ = &node;
+    if (static_cast<HttpTag>(tag & 3) == HttpTag::handler_tick) {
+        handler_->on_tick(*this, tag >> 2);
+        return;
+    }
     if (static_cast<HttpTag>(tag & 3) != HttpTag::uncork) return;
     // connectionCorkNT: res.write corks the socket and uncorks it on the
     // next tick, so the head and the chunks of one tick leave as one write.
@@ -128,9 +132,16 @@ void HttpServer::on_work_done(NodeApi& node, std::int32_t conn, std::uint64_t ta
     handler_->on_work_done(*this, conn, tag);
 }
 
+void HttpServer::on_cpu_done(NodeApi& node, std::int32_t conn, std::uint64_t tag) {
+    node_ = &node;
+    handler_->on_cpu_done(*this, conn, tag);
+}
+
 void HttpServer::set_timeout(Nanos delay, std::uint64_t tag) {
     node_->set_timeout(delay, http_tag(HttpTag::handler, tag));
 }
+
+void HttpServer::next_tick(std::uint64_t tag) { node_->next_tick(http_tag(HttpTag::handler_tick, tag)); }
 
 // ---- the parser's callbacks, as http lane events ----
 
@@ -234,11 +245,13 @@ void HttpServer::disarm_keep_alive(std::int32_t conn) {
 
 std::unique_ptr<HttpHandler> make_hello_handler(const ServerParams& params);
 std::unique_ptr<HttpHandler> make_site_handler(const ServerParams& params);
+std::unique_ptr<HttpHandler> make_stream_handler(const ServerParams& params);
 std::unique_ptr<HttpHandler> make_blocking_handler(const ServerParams& params);
 
 std::unique_ptr<ServerProgram> make_http_server(const ServerParams& params) {
     if (params.program == "hello") return std::make_unique<HttpServer>(params, make_hello_handler(params));
     if (params.program == "site") return std::make_unique<HttpServer>(params, make_site_handler(params));
+    if (params.program == "stream") return std::make_unique<HttpServer>(params, make_stream_handler(params));
     if (params.program == "blocking") return std::make_unique<HttpServer>(params, make_blocking_handler(params));
     throw std::invalid_argument("unknown http server program \"" + params.program + "\"");
 }

@@ -38,6 +38,8 @@ public:
     virtual void end(RequestId req, std::string_view chunk = {}) = 0;
     // A timer of the handler's own (setTimeout / setInterval).
     virtual void set_timeout(Nanos delay, std::uint64_t tag) = 0;
+    // process.nextTick of the handler's own (on_tick follows).
+    virtual void next_tick(std::uint64_t tag) = 0;
 };
 
 // The function passed to http.createServer, and what it listens to.
@@ -51,6 +53,9 @@ public:
     virtual void on_res_drain(HttpApi&, RequestId) {}
     virtual void on_timer(HttpApi&, std::uint64_t) {}
     virtual void on_work_done(HttpApi&, std::int32_t, std::uint64_t) {}
+    virtual void on_tick(HttpApi&, std::uint64_t) {}
+    // The rest of a callback after NodeApi::burn_cpu_then's CPU time.
+    virtual void on_cpu_done(HttpApi&, std::int32_t, std::uint64_t) {}
 };
 
 class HttpServer final : public ServerProgram, private HttpApi {
@@ -68,6 +73,7 @@ public:
     void on_timer(NodeApi& node, std::uint64_t tag) override;
     void on_tick(NodeApi& node, std::uint64_t tag) override;
     void on_work_done(NodeApi& node, std::int32_t conn, std::uint64_t tag) override;
+    void on_cpu_done(NodeApi& node, std::int32_t conn, std::uint64_t tag) override;
 
     struct Exchange;    // one request and its response
     struct Connection;  // parser, requests in order, keep-alive timer
@@ -82,6 +88,7 @@ private:
     bool write(RequestId req, std::string_view chunk) override;
     void end(RequestId req, std::string_view chunk) override;
     void set_timeout(Nanos delay, std::uint64_t tag) override;
+    void next_tick(std::uint64_t tag) override;
 
     // http_server.cpp: what the parser found.
     void parser_message_begin(std::int32_t conn);
@@ -121,7 +128,11 @@ struct HttpServer::Exchange {
     HttpHead head;
     bool keep_alive = true;       // the connection stays open after this response
     bool http10 = false;          // HTTP/1.0: no chunked framing
-    std::string content_type;     // set by res.setHeader("Content-Type", ...)
+    // res.setHeader(name, value) calls, in the order made (Node writes them
+    // first, in that order, before the headers it adds itself).
+    std::vector<std::pair<std::string, std::string>> set_headers;
+    bool has_content_length = false;  // set by res.setHeader("Content-Length", n)
+    std::uint64_t content_length = 0;
     bool head_sent = false;
     bool chunked = false;
     bool finished = false;        // res.end() called
@@ -145,7 +156,7 @@ struct HttpServer::Connection {
 };
 
 // Timer and nextTick tags: the low two bits say whose they are.
-enum class HttpTag : std::uint64_t { keep_alive = 0, uncork = 1, handler = 2 };
+enum class HttpTag : std::uint64_t { keep_alive = 0, uncork = 1, handler = 2, handler_tick = 3 };
 inline std::uint64_t http_tag(HttpTag kind, std::uint64_t value) { return value << 2 | static_cast<std::uint64_t>(kind); }
 
 // The date Node writes in the Date header, derived from virtual time:

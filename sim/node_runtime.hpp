@@ -79,6 +79,8 @@ public:
 class ServerProgram {
 public:
     virtual ~ServerProgram() = default;
+    // server.listen()'s 'listening' callback (where a server starts its
+    // setInterval timers).
     virtual void on_listening(NodeApi&) {}
     virtual void on_connection(NodeApi&, std::int32_t) {}
     virtual void on_data(NodeApi&, std::int32_t, const std::string&) {}

@@ -23,7 +23,7 @@ struct NetworkParams {
 };
 
 struct ServerParams {
-    std::string program = "echo";  // echo | sink | payload | hello | site | blocking
+    std::string program = "echo";  // echo | sink | payload | hello | site | stream | blocking
     std::uint32_t port = 3000;
     std::uint32_t backlog = 511;   // Node's default listen backlog
     std::uint64_t send_buffer = 16384;
@@ -78,6 +78,16 @@ struct ServerParams {
     std::uint64_t site_js_bytes = 50'000;
     std::uint64_t site_image_bytes = 30'000;
     std::uint32_t site_images = 4;
+    // stream: fs.createReadStream(file).pipe(res) for a file of file_bytes,
+    // read in file_chunk_bytes pieces (fs.createReadStream's highWaterMark)
+    // at disk_bytes_per_second, each read a thread-pool job. The default
+    // disk is a PCIe 3.0 NVMe SSD's sequential read, about 2 GB/s: a 64 KiB
+    // read takes 33 us. stream_content_length: res.setHeader("Content-Length")
+    // first, as static file servers do (from fs.stat); else chunked.
+    std::uint64_t file_bytes = 10 << 20;
+    std::uint64_t file_chunk_bytes = 65536;
+    std::uint64_t disk_bytes_per_second = 2'000'000'000;
+    bool stream_content_length = false;
     // blocking: requests for slow_path burn burn_cpu_ns of CPU on the main
     // thread; a setInterval of interval_ns (0: none) shows the loop's lag.
     std::string slow_path = "/report";
@@ -114,6 +124,9 @@ struct ClientParams {
     std::uint32_t page_loads = 2;
     // bad-request: malformed | header-too-large | both-lengths
     std::string request = "malformed";
+    // http-get: read the response read_bytes every read_interval_ns (a
+    // client slower than the server's disk) instead of as it arrives.
+    bool read_slowly = false;
 };
 
 // A caption is shown (as a note.caption event) just before the nth event of

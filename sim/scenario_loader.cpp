@@ -39,7 +39,7 @@ using FieldRef = std::variant<std::string*, std::uint64_t*, std::uint32_t*, std:
 enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
-constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site", "blocking"};
+constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site", "stream", "blocking"};
 constexpr std::string_view tls_signatures[] = {"ecdsa-p256", "rsa-2048"};
 constexpr std::string_view server_models[] = {"event-loop", "thread-per-connection"};
 constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser", "bad-request", "load"};
@@ -112,6 +112,11 @@ const std::vector<FieldRule>& field_rules() {
         {"server.site_js_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_js_bytes; }, 0, one_gib},
         {"server.site_image_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_image_bytes; }, 0, one_gib},
         {"server.site_images", [](Scenario& s) -> FieldRef { return &s.server.site_images; }, 0, 100},
+        {"server.file_bytes", [](Scenario& s) -> FieldRef { return &s.server.file_bytes; }, 0, 16 * one_gib},
+        {"server.file_chunk_bytes", [](Scenario& s) -> FieldRef { return &s.server.file_chunk_bytes; }, 1, one_gib},
+        {"server.disk_bytes_per_second", [](Scenario& s) -> FieldRef { return &s.server.disk_bytes_per_second; },
+         1, 1'000'000'000'000},
+        {"server.stream_content_length", [](Scenario& s) -> FieldRef { return &s.server.stream_content_length; }},
         {"server.slow_path", [](Scenario& s) -> FieldRef { return &s.server.slow_path; }, 0, 0, {}, TextRule::non_empty},
         {"server.burn_cpu_ns", [](Scenario& s) -> FieldRef { return &s.server.burn_cpu_ns; }, 0, one_day_ns},
         {"server.interval_ns", [](Scenario& s) -> FieldRef { return &s.server.interval_ns; }, 0, one_day_ns},
@@ -136,6 +141,7 @@ const std::vector<FieldRule>& field_rules() {
         {"clients.max_connections", [](Scenario& s) -> FieldRef { return &s.clients.max_connections; }, 1, 64},
         {"clients.page_loads", [](Scenario& s) -> FieldRef { return &s.clients.page_loads; }, 1, 1000},
         {"clients.request", [](Scenario& s) -> FieldRef { return &s.clients.request; }, 0, 0, bad_requests},
+        {"clients.read_slowly", [](Scenario& s) -> FieldRef { return &s.clients.read_slowly; }},
     };
     return rules;
 }

@@ -172,6 +172,11 @@ void TlsServerProgram::on_error(NodeApi& node, std::int32_t conn, trace::ErrorCo
     }
 }
 
+void TlsServerProgram::on_listening(NodeApi& node) {
+    SecureSocket api(*this, node);
+    inner_->on_listening(api);
+}
+
 void TlsServerProgram::on_timer(NodeApi& node, std::uint64_t tag) {
     SecureSocket api(*this, node);
     inner_->on_timer(api, tag);

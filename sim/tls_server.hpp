@@ -22,6 +22,7 @@ class TlsServerProgram final : public ServerProgram {
 public:
     TlsServerProgram(std::unique_ptr<ServerProgram> inner, const TlsConfig& config, Recorder& recorder);
 
+    void on_listening(NodeApi& node) override;
     void on_connection(NodeApi& node, std::int32_t conn) override;
     void on_data(NodeApi& node, std::int32_t conn, const std::string& chunk) override;
     void on_end(NodeApi& node, std::int32_t conn) override;

@@ -79,7 +79,7 @@ TEST_CASE("list prints the built-in lessons in chapter order, id TAB title", "[c
     CHECK(r.code == ui::exit_ok);
     CHECK(r.err.empty());
     const auto lines = lines_of(r.out);
-    const char* ids[] = {"request-flow", "tcp-echo", "http-hello", "ten-thousand", "keep-alive", "https", "chunks", "backpressure", "lifecycle", "os-notifiers", "thread-per-connection", "blocking"};
+    const char* ids[] = {"request-flow", "os-notifiers", "tcp-echo", "thread-per-connection", "http-hello", "stream-file", "ten-thousand", "keep-alive", "chunks", "backpressure", "https", "lifecycle", "blocking"};
     REQUIRE(lines.size() == std::size(ids));
     for (std::size_t i = 0; i < std::size(ids); ++i) {
         CAPTURE(lines[i]);
@@ -289,7 +289,7 @@ TEST_CASE("exit codes: usage errors are 2, help is 0, output failures are 1", "[
     }
     const CliResult missing = cli({"run", "no-such-lesson"});
     CHECK(missing.code == ui::exit_bad_input);
-    CHECK(missing.err.find("request-flow, tcp-echo, http-hello, ten-thousand, keep-alive, https, chunks, backpressure, lifecycle, os-notifiers, thread-per-connection, blocking") != std::string::npos);
+    CHECK(missing.err.find("request-flow, os-notifiers, tcp-echo, thread-per-connection, http-hello, stream-file, ten-thousand, keep-alive, chunks, backpressure, https, lifecycle, blocking") != std::string::npos);
     CHECK(cli({"check", "/nonexistent/x.json"}).code == ui::exit_bad_input);
 
     ScratchDir dir;

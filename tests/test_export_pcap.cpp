@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
+#include <cctype>
 #include <memory>
 #include <string>
 #include <vector>
@@ -85,10 +87,10 @@ bool tcp_checksum_ok(const Packet& p) {
     return trace::internet_checksum(p.bytes.data() + 20, tcp_length, pseudo) == 0;
 }
 
-trace::Trace simulate_lesson(const char* id) {
+trace::Trace simulate_lesson(const char* id, const std::vector<std::string>& overrides = {}) {
     const auto* lesson = sim::find_lesson(id);
     REQUIRE(lesson != nullptr);
-    auto loaded = sim::load_lesson(*lesson);
+    auto loaded = sim::load_lesson(*lesson, overrides);
     REQUIRE(std::holds_alternative<sim::Scenario>(loaded));
     return sim::simulate(std::get<sim::Scenario>(loaded));
 }
@@ -127,8 +129,8 @@ std::size_t count_of(const std::string& text, const std::string& word) {
     return count;
 }
 
-void check_lesson_capture(const char* id) {
-    const auto t = simulate_lesson(id);
+void check_lesson_capture(const char* id, const std::vector<std::string>& overrides) {
+    const auto t = simulate_lesson(id, overrides);
     TempFile file(std::string(id) + ".pcap");
     trace::write_pcap_file(file.path.string(), t);
     const auto capture = read_capture(file.path.string());
@@ -204,25 +206,40 @@ void check_lesson_capture(const char* id) {
     // Client ports run from 32768 up, so port 34980 (EtherCAT's) comes up in
     // lessons with thousands of connections; Wireshark's EtherCAT heuristic
     // would claim that connection's HTTP and call it malformed.
-    const std::string options = "tshark -n --disable-protocol ecatf -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -r '" +
-                                file.path.string() + "'";
-    const auto summary = run_command(options + " 2>&1");
-    INFO(summary.substr(0, 2000));
-    CHECK(count_of(summary, "Bad") == 0);
-    CHECK(count_of(summary, "INCORRECT") == 0);
-    CHECK(count_of(summary, "alformed") == 0);
-    CHECK(count_of(summary, "[SYN]") == syn_count);
-    CHECK(count_of(summary, "[SYN, ACK]") >= 1);
-    // Wireshark's expert system lists malformed packets and bad checksums
-    // as errors; there must be none.
-    const auto experts = run_command(options + " -q -z expert,error 2>&1");
-    INFO(experts);
-    CHECK(count_of(experts, "Errors (") == 0);
+    // One pass of Wireshark's dissectors over the file (with checksum
+    // validation on) gives, per packet: an HTTP request, an HTTP response,
+    // the SYN and ACK flags, and the severities of its expert notes.
+    const auto fields = run_command(
+        "tshark -n --disable-protocol ecatf -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -r '" +
+        file.path.string() +
+        "' -T fields -E separator=/t -e frame.number -e http.request -e http.response -e tcp.flags.syn"
+        " -e tcp.flags.ack -e _ws.expert.severity -e _ws.expert.message 2>&1");
+    std::size_t tshark_requests = 0, tshark_responses = 0, tshark_syns = 0, tshark_packets = 0;
+    std::vector<std::string> errors;
+    std::istringstream rows(fields);
+    for (std::string row; std::getline(rows, row);) {
+        std::vector<std::string> column;
+        std::istringstream cells(row);
+        for (std::string cell; std::getline(cells, cell, '\t');) column.push_back(cell);
+        column.resize(7);
+        if (column[0].empty() || !std::isdigit(static_cast<unsigned char>(column[0][0]))) continue;  // tshark's own notes
+        ++tshark_packets;
+        tshark_requests += !column[1].empty();
+        tshark_responses += !column[2].empty();
+        tshark_syns += column[3] == "1" && column[4] == "0";
+        // PI_ERROR (0x00800000): malformed packets and bad checksums.
+        if (column[5].find("8388608") != std::string::npos) errors.push_back(row);
+    }
+    INFO(fields.substr(0, 1000));
+    CHECK(tshark_packets == wire.size());
+    INFO("first error: " << (errors.empty() ? std::string("none") : errors.front()));
+    CHECK(errors.empty());
+    CHECK(tshark_syns == syn_count);
 
     // Wireshark's HTTP dissector finds, in the payload text, the requests
-    // the server parsed and the responses it wrote.
-    // (Over TLS the HTTP is inside encrypted records, which the capture
-    // does not carry as text, so Wireshark sees no HTTP there.)
+    // the server parsed and the responses it wrote. (Over TLS the HTTP is
+    // inside encrypted records, which the capture does not carry as text,
+    // so Wireshark sees no HTTP there.)
     std::set<std::int32_t> encrypted;
     for (const auto& e : t.events())
         if (e.kind == trace::Kind::tls_handshake) encrypted.insert(e.conn);
@@ -232,12 +249,8 @@ void check_lesson_capture(const char* id) {
         requests += e.kind == trace::Kind::http_headers_complete;
         responses += e.kind == trace::Kind::http_response;
     }
-    const auto lines = [&](const std::string& filter) {
-        return count_of(run_command(options + " -Y '" + filter + "' -T fields -e frame.number 2>/dev/null"), "\n");
-    };
-    CHECK(lines("http.request") == requests);
-    CHECK(lines("http.response") == responses);
-    CHECK(lines("tcp.flags.syn == 1 && tcp.flags.ack == 0") == syn_count);
+    CHECK(tshark_requests == requests);
+    CHECK(tshark_responses == responses);
 }
 
 // A two-host trace written by hand, for the edges the lessons do not reach.
@@ -263,7 +276,12 @@ trace::Trace hand_trace() {
 TEST_CASE("every built-in lesson's pcap reads back with correct headers and passes tshark", "[pcap]") {
     for (const sim::Lesson& lesson : sim::builtin_lessons()) {
         const std::string id(lesson.id);
-        DYNAMIC_SECTION(id) { check_lesson_capture(id.c_str()); }
+        // Wireshark reassembles a chunked body before it can check it, which
+        // takes it half a minute for stream-file's 10 MiB; 1 MiB shows the
+        // same framing.
+        const std::vector<std::string> overrides =
+            id == "stream-file" ? std::vector<std::string>{"server.file_bytes=1048576"} : std::vector<std::string>{};
+        DYNAMIC_SECTION(id) { check_lesson_capture(id.c_str(), overrides); }
     }
 }
 

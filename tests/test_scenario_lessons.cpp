@@ -2,6 +2,7 @@
 // beginner can follow, and every caption shows up in the simulated trace.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <variant>
@@ -24,7 +25,7 @@ sim::Scenario load(const sim::Lesson& lesson, const std::vector<std::string>& ov
 TEST_CASE("the built-in lessons come in chapter order, request-flow first", "[lessons]") {
     std::vector<std::string> ids;
     for (const sim::Lesson& lesson : sim::builtin_lessons()) ids.emplace_back(lesson.id);
-    CHECK(ids == std::vector<std::string>{"request-flow", "tcp-echo", "http-hello", "ten-thousand", "keep-alive", "https", "chunks", "backpressure", "lifecycle", "os-notifiers", "thread-per-connection", "blocking"});
+    CHECK(ids == std::vector<std::string>{"request-flow", "os-notifiers", "tcp-echo", "thread-per-connection", "http-hello", "stream-file", "ten-thousand", "keep-alive", "chunks", "backpressure", "https", "lifecycle", "blocking"});
     CHECK(sim::default_lesson_id == ids.front());
     REQUIRE(sim::find_lesson(sim::default_lesson_id) != nullptr);
     CHECK(sim::find_lesson("no-such-lesson") == nullptr);
@@ -105,6 +106,38 @@ TEST_CASE("the lessons teach what their captions claim", "[lessons][sim]") {
         CHECK_FALSE(events_of(t, trace::Kind::js_drain).empty());
         CHECK_FALSE(events_of(t, trace::Kind::kernel_zero_window).empty());
         CHECK_FALSE(events_of(t, trace::Kind::kernel_window_update).empty());
+    }
+    SECTION("stream-file: 160 chunks of 64 KiB, each write false, one chunk held, 5 MiB at the 80th resume") {
+        const trace::Trace t = run("stream-file");
+        const auto writes = events_of(t, trace::Kind::js_res_write);
+        REQUIRE(writes.size() == 160);
+        CHECK(t.arg(t[writes.front()], "writable_length") == 65701);
+        for (std::size_t i : writes) CHECK(t.arg(t[i], "returned") == 0);
+        const auto reads = events_of(t, trace::Kind::js_file_read);
+        REQUIRE(reads.size() == 161);
+        CHECK(t.arg(t[reads[1]], "readable_length") == 65536);
+        CHECK(t.arg(t[reads.back()], "bytes") == 0);
+        const auto resumes = events_of(t, trace::Kind::js_pipe_resume);
+        REQUIRE(resumes.size() >= 80);
+        CHECK(t.arg(t[resumes[79]], "piped") == 5 << 20);
+        CHECK(t.arg(t[resumes[79]], "readable_length") == 65536);
+        const auto end = events_of(t, trace::Kind::http_response_end);
+        REQUIRE(end.size() == 1);
+        CHECK(t.arg(t[end[0]], "body") == 10 << 20);
+    }
+    SECTION("blocking: the heartbeat runs 191 ms late, three connections queue, the next beat is on time") {
+        const trace::Trace t = run("blocking");
+        const auto timers = events_of(t, trace::Kind::js_timer);
+        REQUIRE(timers.size() >= 2);
+        CHECK(t.arg(t[timers[0]], "late") / 1'000'000 == 191);
+        CHECK(t.arg(t[timers[1]], "late") == 0);
+        std::int64_t queued = 0;
+        for (std::size_t i : events_of(t, trace::Kind::kernel_accept_queue)) queued = std::max(queued, t.arg(t[i], "len"));
+        CHECK(queued == 3);
+        const auto requests = events_of(t, trace::Kind::js_request);
+        REQUIRE(requests.size() == 4);
+        // Client 2 sent its GET at 51 ms and is heard at about 201 ms.
+        CHECK((t[requests[1]].time - 51'000'000) / 1'000'000 == 150);
     }
     SECTION("lifecycle: 11 TCP state changes, the last one TIME_WAIT -> CLOSED") {
         const trace::Trace t = run("lifecycle");

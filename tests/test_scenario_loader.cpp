@@ -133,13 +133,20 @@ TEST_CASE("values outside their range are refused with the range in the message"
         {"network.latency_ns=1.5", "expected an integer from 0 to 86400000000000"},
         {"server.respect_backpressure=1", "expected true or false"},
         {"os=solaris", "expected one of \"linux\", \"macos\" or \"windows\""},
-        {"server.program=http", "expected one of \"echo\", \"sink\", \"payload\", \"hello\", \"site\" or \"blocking\""},
+        {"server.program=http", "expected one of \"echo\", \"sink\", \"payload\", \"hello\", \"site\", \"stream\" or \"blocking\""},
         {"id=has space", "expected a name of 1 to 64 letters"},
         {"server.tls_version=11", "expected an integer from 12 to 13"},
         {"server.tls_version=14", "expected an integer from 12 to 13"},
         {"server.tls_signature=dsa", "expected one of \"ecdsa-p256\" or \"rsa-2048\""},
         {"server.tls_sign_ns=-2", "expected an integer from -1 to 86400000000000"},
         {"server.tls=yes", "expected true or false"},
+        {"server.file_chunk_bytes=0", "expected an integer from 1 to 1073741824"},
+        {"server.file_bytes=17179869185", "expected an integer from 0 to 17179869184"},
+        {"server.disk_bytes_per_second=0", "expected an integer from 1 to 1000000000000"},
+        {"server.stream_content_length=1", "expected true or false"},
+        {"server.burn_cpu_ns=-1", "expected an integer from 0 to 86400000000000"},
+        {"server.interval_ns=-5", "expected an integer from 0 to 86400000000000"},
+        {"clients.read_slowly=no", "expected true or false"},
     }));
     CAPTURE(c.set);
     const ScenarioError e = load_error(minimal, {c.set});

@@ -631,6 +631,20 @@ constexpr Row rows[] = {
          return "Node now holds " + plural(s.count("sockets"), "net.Socket", "net.Sockets") + ", about " + s.bytes("bytes") +
                 " (about 3.7 KB each when idle); all of them are served by the one event-loop thread.";
      }},
+    {Kind::js_file_read, [](const Sentence& s) {
+         if (s.count("bytes") == 0)
+             return std::string("The file stream's last read returned 0 bytes: end of file, so pipe() will call res.end().");
+         return "A thread-pool read of " + s.bytes("bytes") + " at offset " + s.plain("position") +
+                " finished; the file stream holds " + s.bytes("readable_length") + " not yet written to res.";
+     }},
+    {Kind::js_pipe_pause, [](const Sentence& s) {
+         return "res.write() returned false (" + s.bytes("writable_length") +
+                " wait in user space), so pipe() pauses the file stream: no new reads until 'drain'.";
+     }},
+    {Kind::js_pipe_resume, [](const Sentence& s) {
+         return "res emitted 'drain', so pipe() resumes the file stream (" + s.bytes("readable_length") +
+                " buffered, " + s.bytes("piped") + " of the file written so far).";
+     }},
     {Kind::pool_submit, [](const Sentence& s) {
          return "Job " + s.plain("job") + " is queued for the libuv thread pool; it needs " + s.nanos("work") +
                 " of work (" + plural(s.count("queued"), "job waits", "jobs wait") + " for a free worker).";

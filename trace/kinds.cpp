@@ -311,6 +311,20 @@ constexpr FieldSpec f_js_res_end[] = {
     {"bytes", F::bytes, "bytes passed to res.end()"},
     {"body", F::bytes, "body bytes of the whole response"},
 };
+constexpr FieldSpec f_js_file_read[] = {
+    {"bytes", F::bytes, "bytes this fs.read returned (0: end of file)"},
+    {"position", F::bytes, "file offset the read started at"},
+    {"readable_length", F::bytes, "readStream.readableLength after the read: bytes read but not yet handed to 'data'"},
+    {"reads_in_flight", F::count, "fs.read jobs on the thread pool after this one (the stream keeps at most one)"},
+};
+constexpr FieldSpec f_js_pipe_pause[] = {
+    {"writable_length", F::bytes, "res.writableLength that made res.write() return false"},
+    {"readable_length", F::bytes, "readStream.readableLength when it pauses"},
+};
+constexpr FieldSpec f_js_pipe_resume[] = {
+    {"readable_length", F::bytes, "readStream.readableLength when it resumes: the chunk it writes first"},
+    {"piped", F::bytes, "bytes of the file written to res so far"},
+};
 
 constexpr FieldSpec f_memory[] = {
     {"sockets", F::count, "sockets (kernel) or net.Socket objects (Node) open on the server host"},
@@ -394,6 +408,9 @@ constexpr KindSpec table[] = {
     {Kind::js_res_end, "js.res_end", Lane::js, f_js_res_end, "JavaScript calls res.end(): the response is finished."},
     {Kind::kernel_memory, "kernel.memory", Lane::kernel, f_memory, "The kernel memory of the server host's sockets changed (one more or one fewer)."},
     {Kind::js_memory, "js.memory", Lane::js, f_memory, "The memory Node spends on net.Socket objects changed (one more or one fewer)."},
+    {Kind::js_file_read, "js.file_read", Lane::js, f_js_file_read, "An fs.ReadStream's read completed: the bytes join the stream (then 'data' if it flows)."},
+    {Kind::js_pipe_pause, "js.pipe_pause", Lane::js, f_js_pipe_pause, "pipe() pauses the file stream because res.write() returned false."},
+    {Kind::js_pipe_resume, "js.pipe_resume", Lane::js, f_js_pipe_resume, "res emitted 'drain': pipe() resumes the file stream."},
     {Kind::pool_submit, "pool.submit", Lane::pool, f_pool_submit, "Work is queued for the libuv thread pool."},
     {Kind::pool_start, "pool.start", Lane::pool, f_pool_worker, "A pool worker thread picks up a job."},
     {Kind::pool_done, "pool.done", Lane::pool, f_pool_worker, "A pool worker finishes a job and signals the loop."},

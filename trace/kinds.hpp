@@ -77,6 +77,8 @@ enum class Kind : std::uint16_t {
     http_response_end, http_keep_alive_timeout,
     js_request, js_req_data, js_req_end, js_res_write, js_res_end,
     kernel_memory, js_memory,
+    // js: fs.createReadStream(file).pipe(res) (the stream program)
+    js_file_read, js_pipe_pause, js_pipe_resume,
     // pool (libuv thread pool)
     pool_submit, pool_start, pool_done,
     // tls (the TLS layer of either end; host = the end that does it)
