@@ -92,6 +92,7 @@ std::uint32_t NodeRuntime::begin_callback(Nanos now, Kind kind, std::int32_t con
     for (std::int64_t v : fields) values[n++] = v;
     values[n++] = scenario_.server.cpu_per_callback_ns;
     current_event_ = recorder_.emit(now, kind, server_host, conn, cause, std::span<const std::int64_t>(values, n));
+    callback_event_ = current_event_;
     current_time_ = now;
     extra_cpu_ = 0;
     return current_event_;
@@ -100,8 +101,8 @@ std::uint32_t NodeRuntime::begin_callback(Nanos now, Kind kind, std::int32_t con
 Nanos NodeRuntime::end_callback() {
     const Nanos cost = scenario_.server.cpu_per_callback_ns + extra_cpu_;
     if (extra_cpu_ != 0) {
-        const trace::Event& e = recorder_.trace()[current_event_];
-        recorder_.trace().set_arg(current_event_, static_cast<int>(trace::kind_spec(e.kind).fields.size()) - 1, cost);
+        const trace::Event& e = recorder_.trace()[callback_event_];
+        recorder_.trace().set_arg(callback_event_, static_cast<int>(trace::kind_spec(e.kind).fields.size()) - 1, cost);
     }
     extra_cpu_ = 0;
     return cost;
@@ -257,6 +258,19 @@ void NodeRuntime::set_timeout(Nanos delay, std::uint64_t tag) {
     timers_.push_back(Timer{current_time_ + std::max<Nanos>(delay, 1'000'000), timer_seq_++, tag});
     std::push_heap(timers_.begin(), timers_.end(), timer_later<Timer, Timer>);
     record_queues(current_time_);
+}
+
+void NodeRuntime::clear_timeout(std::uint64_t tag) {
+    const auto found = std::find_if(timers_.begin(), timers_.end(), [tag](const Timer& t) { return t.tag == tag; });
+    if (found == timers_.end()) return;
+    timers_.erase(found);
+    std::make_heap(timers_.begin(), timers_.end(), timer_later<Timer, Timer>);
+    record_queues(current_time_);
+}
+
+std::uint32_t NodeRuntime::record(trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields) {
+    current_event_ = recorder_.emit(current_time_, kind, server_host, conn, current_event_, fields);
+    return current_event_;
 }
 
 void NodeRuntime::set_immediate(std::uint64_t tag) {

@@ -18,9 +18,9 @@ struct Lesson {
     std::string_view text;       // the scenario file's JSON
 };
 
-// The lesson `loopscope` opens when given no arguments. Issue 4 makes it
-// request-flow; this is the one place to change.
-inline constexpr std::string_view default_lesson_id = "tcp-echo";
+// The lesson `loopscope` opens when given no arguments: the chapter's
+// first story, one request end to end. This is the one place to change.
+inline constexpr std::string_view default_lesson_id = "request-flow";
 
 // Every built-in lesson, in chapter order.
 std::span<const Lesson> builtin_lessons();

@@ -47,6 +47,22 @@ public:
     // Extra CPU time spent in the callback that is running.
     virtual void burn_cpu(Nanos cpu) = 0;
     virtual std::uint64_t writable_length(std::int32_t conn) const = 0;
+    // socket.cork() / uncork(): writes in between are kept in user space
+    // (counted in writableLength) and go to the kernel as one write.
+    virtual void cork(std::int32_t conn) = 0;
+    virtual void uncork(std::int32_t conn) = 0;
+    virtual void clear_timeout(std::uint64_t tag) = 0;
+
+    // For the layers Node builds on net (http): records an event now, caused
+    // by what is running, and makes it the cause of what the callback does
+    // next. `fields` follow the kind's field order; text fields take text().
+    virtual std::uint32_t record(trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields) = 0;
+    virtual std::int64_t text(std::string_view text) = 0;
+    // What the running callback does next is caused by `event` (a parser
+    // goes on from its own last event after calling the request handler).
+    virtual void set_cause(std::uint32_t event) = 0;
+    virtual Nanos now() const = 0;
+    virtual const Scenario& scenario() const = 0;
 };
 
 // The JavaScript a scenario runs on the server: callbacks for each event.
@@ -64,6 +80,10 @@ public:
     virtual void on_tick(NodeApi&, std::uint64_t) {}
     virtual void on_microtask(NodeApi&, std::uint64_t) {}
     virtual void on_work_done(NodeApi&, std::int32_t, std::uint64_t) {}
+    // True when the program reads its sockets from C++ as Node's http.Server
+    // does (parser.consume(handle)): each chunk is then an http.parse step
+    // rather than a JavaScript 'data' event.
+    virtual bool consumes_reads() const { return false; }
 };
 
 std::unique_ptr<ServerProgram> make_server_program(const ServerParams& params);
@@ -99,6 +119,14 @@ public:
     void submit_work(Nanos work, std::int32_t conn, std::uint64_t tag) override;
     void burn_cpu(Nanos cpu) override { extra_cpu_ += cpu; }
     std::uint64_t writable_length(std::int32_t conn) const override;
+    void cork(std::int32_t conn) override;
+    void uncork(std::int32_t conn) override;
+    void clear_timeout(std::uint64_t tag) override;
+    std::uint32_t record(trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields) override;
+    std::int64_t text(std::string_view text) override { return recorder_.trace().intern(text); }
+    void set_cause(std::uint32_t event) override { current_event_ = event; }
+    Nanos now() const override { return current_time_; }
+    const Scenario& scenario() const override { return scenario_; }
 
     bool exited() const { return exited_; }
 
@@ -129,7 +157,9 @@ private:
         bool destroyed = false;
         bool need_drain = false;
         bool had_error = false;
+        bool corked = false;
         std::uint64_t writable_length = 0;
+        std::string cork_buffer;    // written while corked, counted in writable_length
         std::vector<QueuedChunk> queue;  // short; a vector needs no allocation until used
         std::string pending_chunk;  // read by libuv, not yet given to 'data'
     };
@@ -177,6 +207,17 @@ private:
     void shut_down_if_flushed(Nanos now, std::int32_t conn, std::uint32_t cause);
     void close_handle(Nanos now, std::int32_t conn, bool had_error, std::uint32_t cause);
     void update_interest(Nanos now, std::int32_t conn, std::uint32_t cause);
+    struct KernelTry {
+        std::uint64_t accepted = 0;
+        std::uint64_t length_after = 0;  // writableLength once this chunk is counted
+        std::uint32_t event = trace::no_event;
+    };
+    // uv_try_write when nothing is queued: records loop.write and hands the
+    // kernel what fits of `bytes`.
+    KernelTry try_kernel(std::int32_t conn, std::string_view bytes);
+    // The part the kernel did not take waits in user space (or, on IOCP, in
+    // an overlapped write).
+    void queue_rest(std::int32_t conn, const std::string& bytes, std::uint64_t accepted, std::uint32_t cause);
 
     const Scenario& scenario_;
     Scheduler& scheduler_;
@@ -211,6 +252,7 @@ private:
     // The callback running now: its event (cause of what it does) and the
     // CPU it burns beyond the scenario's per-callback cost.
     std::uint32_t current_event_ = trace::no_event;
+    std::uint32_t callback_event_ = trace::no_event;  // the js.* event whose dur end_callback fills in
     Nanos current_time_ = 0;
     Nanos extra_cpu_ = 0;
 

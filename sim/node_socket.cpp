@@ -42,7 +42,8 @@ Nanos NodeRuntime::run_task(Nanos now, const Task& task) {
             NodeSocket& s = socket(task.conn);
             const std::string chunk = std::move(s.pending_chunk);
             s.pending_chunk.clear();
-            begin_callback(now, Kind::js_data, task.conn, task.cause, {static_cast<std::int64_t>(chunk.size())});
+            begin_callback(now, program_.consumes_reads() ? Kind::http_parse : Kind::js_data, task.conn, task.cause,
+                           {static_cast<std::int64_t>(chunk.size())});
             program_.on_data(*this, task.conn, chunk);
             return end_callback();
         }
@@ -240,7 +241,7 @@ void NodeRuntime::update_interest(Nanos now, std::int32_t conn, std::uint32_t ca
 
 void NodeRuntime::shut_down_if_flushed(Nanos now, std::int32_t conn, std::uint32_t cause) {
     NodeSocket& s = socket(conn);
-    if (!s.ending || s.shut_down || !s.queue.empty() || s.destroyed) return;
+    if (!s.ending || s.shut_down || !s.queue.empty() || !s.cork_buffer.empty() || s.destroyed) return;
     s.shut_down = true;
     tcp_.shutdown(now, conn, Side::server, cause);
     // Both directions finished: Node destroys the socket and libuv closes it.
@@ -257,50 +258,94 @@ void NodeRuntime::close_handle(Nanos now, std::int32_t conn, bool had_error, std
     closing_.push_back(Task{TaskType::close_cb, conn, 0, 0, cause});
 }
 
-bool NodeRuntime::write(std::int32_t conn, std::string bytes) {
+NodeRuntime::KernelTry NodeRuntime::try_kernel(std::int32_t conn, std::string_view bytes) {
     NodeSocket& s = socket(conn);
-    const Nanos now = current_time_;
-    const std::uint64_t hwm = scenario_.server.high_water_mark;
-    if (!s.open || s.destroyed || s.ending) return false;
     const Endpoint& e = tcp_.end(conn, Side::server);
-    // libuv tries the kernel first (uv_try_write) when nothing is queued.
-    const bool try_kernel = s.queue.empty() && e.error == ErrorCode::none;
-    const std::uint64_t accepted = try_kernel ? std::min<std::uint64_t>(tcp_.send_free(e), bytes.size()) : 0;
-    const bool all_in_kernel = try_kernel && accepted == bytes.size();
+    KernelTry result;
+    const bool try_it = s.queue.empty() && e.error == ErrorCode::none;
+    result.accepted = try_it ? std::min<std::uint64_t>(tcp_.send_free(e), bytes.size()) : 0;
+    const bool all_in_kernel = try_it && result.accepted == bytes.size();
     // writableLength counts the whole chunk until every byte is written.
-    const std::uint64_t length_after = s.writable_length + (all_in_kernel ? 0 : bytes.size());
-    const bool returned = length_after < hwm;
-    if (!returned) s.need_drain = true;
-    // Inside write(), libuv tries the kernel first; write() returns after.
-    std::uint32_t cause = current_event_;
-    if (try_kernel) {
-        cause = recorder_.emit(now, Kind::loop_write, server_host, conn, current_event_,
-                               {static_cast<std::int64_t>(bytes.size()), static_cast<std::int64_t>(accepted),
-                                accepted == 0 ? 1 : 0, static_cast<std::int64_t>(length_after),
-                                recorder_.payload_text(std::string_view(bytes).substr(0, accepted))});
-        if (accepted > 0) tcp_.write(now, conn, Side::server, std::string_view(bytes).substr(0, accepted), cause);
+    result.length_after = s.writable_length + (all_in_kernel ? 0 : bytes.size());
+    result.event = current_event_;
+    if (try_it) {
+        result.event = recorder_.emit(current_time_, Kind::loop_write, server_host, conn, current_event_,
+                                      {static_cast<std::int64_t>(bytes.size()), static_cast<std::int64_t>(result.accepted),
+                                       result.accepted == 0 ? 1 : 0, static_cast<std::int64_t>(result.length_after),
+                                       recorder_.payload_text(bytes.substr(0, result.accepted))});
+        if (result.accepted > 0) tcp_.write(current_time_, conn, Side::server, bytes.substr(0, result.accepted), result.event);
         extra_cpu_ += syscall_ns;
     }
-    cause = recorder_.emit(now, Kind::js_write, server_host, conn, cause,
-                           {static_cast<std::int64_t>(bytes.size()), returned ? 1 : 0,
-                            static_cast<std::int64_t>(length_after), static_cast<std::int64_t>(hwm)});
-    s.writable_length = length_after;
-    if (!all_in_kernel) {
-        std::string rest = bytes.substr(static_cast<std::size_t>(accepted));
-        if (notifier_->overlapped_writes()) {
-            s.queue.push_back(QueuedChunk{{}, bytes.size()});
-            notifier_->submit_write(now, conn, std::move(rest), cause);
-        } else {
-            s.queue.push_back(QueuedChunk{std::move(rest), bytes.size()});
-            update_interest(now, conn, cause);
-        }
+    return result;
+}
+
+void NodeRuntime::queue_rest(std::int32_t conn, const std::string& bytes, std::uint64_t accepted, std::uint32_t cause) {
+    if (accepted == bytes.size()) return;
+    NodeSocket& s = socket(conn);
+    std::string rest = bytes.substr(static_cast<std::size_t>(accepted));
+    if (notifier_->overlapped_writes()) {
+        s.queue.push_back(QueuedChunk{{}, bytes.size()});
+        notifier_->submit_write(current_time_, conn, std::move(rest), cause);
+    } else {
+        s.queue.push_back(QueuedChunk{std::move(rest), bytes.size()});
+        update_interest(current_time_, conn, cause);
     }
+}
+
+bool NodeRuntime::write(std::int32_t conn, std::string bytes) {
+    NodeSocket& s = socket(conn);
+    const std::uint64_t hwm = scenario_.server.high_water_mark;
+    if (!s.open || s.destroyed || s.ending) return false;
+    if (s.corked) {
+        s.cork_buffer += bytes;
+        s.writable_length += bytes.size();
+        const bool returned = s.writable_length < hwm;
+        if (!returned) s.need_drain = true;
+        recorder_.emit(current_time_, Kind::js_write, server_host, conn, current_event_,
+                       {static_cast<std::int64_t>(bytes.size()), returned ? 1 : 0,
+                        static_cast<std::int64_t>(s.writable_length), static_cast<std::int64_t>(hwm)});
+        return returned;
+    }
+    // Inside write(), libuv tries the kernel first; write() returns after.
+    const KernelTry tried = try_kernel(conn, bytes);
+    const bool returned = tried.length_after < hwm;
+    if (!returned) s.need_drain = true;
+    const auto cause = recorder_.emit(current_time_, Kind::js_write, server_host, conn, tried.event,
+                                      {static_cast<std::int64_t>(bytes.size()), returned ? 1 : 0,
+                                       static_cast<std::int64_t>(tried.length_after), static_cast<std::int64_t>(hwm)});
+    s.writable_length = tried.length_after;
+    queue_rest(conn, bytes, tried.accepted, cause);
     return returned;
+}
+
+void NodeRuntime::cork(std::int32_t conn) {
+    NodeSocket& s = socket(conn);
+    if (s.open && !s.destroyed) s.corked = true;
+}
+
+// Everything written while corked goes to libuv as one write (a writev).
+void NodeRuntime::uncork(std::int32_t conn) {
+    NodeSocket& s = socket(conn);
+    if (!s.corked) return;
+    s.corked = false;
+    if (s.cork_buffer.empty() || !s.open || s.destroyed) return;
+    const std::string bytes = std::move(s.cork_buffer);
+    s.cork_buffer.clear();
+    s.writable_length -= bytes.size();
+    const KernelTry tried = try_kernel(conn, bytes);
+    s.writable_length = tried.length_after;
+    queue_rest(conn, bytes, tried.accepted, tried.event);
+    if (s.queue.empty()) {
+        if (s.need_drain && s.writable_length < scenario_.server.high_water_mark)
+            tasks_.push_front(Task{TaskType::drain_cb, conn, 0, 0, tried.event});
+        shut_down_if_flushed(current_time_, conn, tried.event);
+    }
 }
 
 void NodeRuntime::end(std::int32_t conn) {
     NodeSocket& s = socket(conn);
     if (!s.open || s.destroyed || s.ending) return;
+    if (s.corked) uncork(conn);  // Writable.end() uncorks
     s.ending = true;
     recorder_.emit(current_time_, Kind::js_end_call, server_host, conn, current_event_,
                    {static_cast<std::int64_t>(s.writable_length),
@@ -313,6 +358,7 @@ void NodeRuntime::destroy(std::int32_t conn) {
     if (!s.open || s.destroyed) return;
     const auto event = recorder_.emit(current_time_, Kind::js_destroy, server_host, conn, current_event_, {});
     s.queue.clear();
+    s.cork_buffer.clear();
     s.writable_length = 0;
     close_handle(current_time_, conn, false, event);
 }

@@ -23,7 +23,7 @@ struct NetworkParams {
 };
 
 struct ServerParams {
-    std::string program = "echo";  // echo | sink | payload
+    std::string program = "echo";  // echo | sink | payload | hello
     std::uint32_t port = 3000;
     std::uint32_t backlog = 511;   // Node's default listen backlog
     std::uint64_t send_buffer = 16384;
@@ -38,10 +38,17 @@ struct ServerParams {
     // (like crypto.pbkdf2) and the echo is written from the completion.
     Nanos pool_work_ns = 0;
     bool close_after_payload = true;  // payload: end() once everything is written
+    // http programs (hello, ...): http.Server's keepAliveTimeout (Node: 5000 ms).
+    Nanos keep_alive_timeout_ns = 5'000'000'000;
+    std::string content_type;          // res.setHeader("Content-Type", ...) when not empty
+    // hello: the body, and res.end(body) (Content-Length) instead of
+    // res.write(body); res.end() (chunked).
+    std::string hello_body = "Hello world";
+    bool hello_end_with_body = false;
 };
 
 struct ClientParams {
-    std::string program = "echo";  // echo | uploader | slow-reader
+    std::string program = "echo";  // echo | uploader | slow-reader | http-get
     std::uint32_t count = 1;
     Nanos start_interval_ns = 0;   // delay between starting client i and i+1
     Nanos start_at_ns = 1'000'000; // when the first client starts
@@ -57,6 +64,8 @@ struct ClientParams {
     std::uint64_t read_bytes = 16384;
     Nanos read_interval_ns = 10'000'000;
     bool close_when_done = true;   // close the socket once the program's work is done
+    // http-get: the path it requests.
+    std::string path = "/";
 };
 
 // A caption is shown (as a note.caption event) just before the nth event of

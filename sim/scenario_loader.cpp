@@ -39,8 +39,8 @@ using FieldRef = std::variant<std::string*, std::uint64_t*, std::uint32_t*, std:
 enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
-constexpr std::string_view server_programs[] = {"echo", "sink", "payload"};
-constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader"};
+constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello"};
+constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get"};
 
 struct FieldRule {
     std::string_view path;            // dotted: "clients.count"
@@ -82,6 +82,11 @@ const std::vector<FieldRule>& field_rules() {
         {"server.respect_backpressure", [](Scenario& s) -> FieldRef { return &s.server.respect_backpressure; }},
         {"server.pool_work_ns", [](Scenario& s) -> FieldRef { return &s.server.pool_work_ns; }, 0, one_day_ns},
         {"server.close_after_payload", [](Scenario& s) -> FieldRef { return &s.server.close_after_payload; }},
+        {"server.keep_alive_timeout_ns", [](Scenario& s) -> FieldRef { return &s.server.keep_alive_timeout_ns; }, 0,
+         one_day_ns},
+        {"server.content_type", [](Scenario& s) -> FieldRef { return &s.server.content_type; }},
+        {"server.hello_body", [](Scenario& s) -> FieldRef { return &s.server.hello_body; }},
+        {"server.hello_end_with_body", [](Scenario& s) -> FieldRef { return &s.server.hello_end_with_body; }},
         {"clients.program", [](Scenario& s) -> FieldRef { return &s.clients.program; }, 0, 0, client_programs},
         {"clients.count", [](Scenario& s) -> FieldRef { return &s.clients.count; }, 1, 100000},
         {"clients.start_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.start_interval_ns; }, 0,
@@ -97,6 +102,7 @@ const std::vector<FieldRule>& field_rules() {
         {"clients.read_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.read_interval_ns; }, 1,
          one_day_ns},
         {"clients.close_when_done", [](Scenario& s) -> FieldRef { return &s.clients.close_when_done; }},
+        {"clients.path", [](Scenario& s) -> FieldRef { return &s.clients.path; }, 0, 0, {}, TextRule::non_empty},
     };
     return rules;
 }

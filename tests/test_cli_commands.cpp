@@ -74,14 +74,14 @@ const std::string bad_dir = std::string(LOOPSCOPE_TEST_DATA) + "/bad_scenarios/"
 
 }  // namespace
 
-TEST_CASE("list prints the five lessons in chapter order, id TAB title", "[cli]") {
+TEST_CASE("list prints the built-in lessons in chapter order, id TAB title", "[cli]") {
     const CliResult r = cli({"list"});
     CHECK(r.code == ui::exit_ok);
     CHECK(r.err.empty());
     const auto lines = lines_of(r.out);
-    REQUIRE(lines.size() == 5);
-    const char* ids[] = {"tcp-echo", "chunks", "backpressure", "lifecycle", "os-notifiers"};
-    for (std::size_t i = 0; i < 5; ++i) {
+    const char* ids[] = {"request-flow", "tcp-echo", "http-hello", "chunks", "backpressure", "lifecycle", "os-notifiers"};
+    REQUIRE(lines.size() == std::size(ids));
+    for (std::size_t i = 0; i < std::size(ids); ++i) {
         CAPTURE(lines[i]);
         CHECK(lines[i].rfind(std::string(ids[i]) + "\t", 0) == 0);
         CHECK(lines[i].size() > std::string(ids[i]).size() + 5);
@@ -172,7 +172,7 @@ TEST_CASE("bad scenarios are located exactly", "[cli][bad]") {
         {"wrong-type-flag.json", "4:38: field \"server.respect_backpressure\": expected true or false"},
         {"unknown-field.json", "6:5: unknown field \"server.prot\""},
         {"unknown-top-field.json", "4:3: unknown field \"speed\""},
-        {"unknown-caption-kind.json", "6:14: field \"captions[1].kind\": unknown event kind \"js.request\""},
+        {"unknown-caption-kind.json", "6:14: field \"captions[1].kind\": unknown event kind \"js.websocket\""},
         {"negative-size.json", "4:29: field \"server.send_buffer\": expected an integer from 1 to 1073741824"},
         {"huge-number.json", "4:14: number too large"},
         {"huge-count.json", "4:24: field \"clients.count\": expected an integer from 1 to 100000"},
@@ -180,7 +180,7 @@ TEST_CASE("bad scenarios are located exactly", "[cli][bad]") {
         {"invalid-utf8.json", "3:16: invalid UTF-8: byte 0xE9"},
         {"not-an-object.json", "1:1: a scenario must be a JSON object"},
         {"empty.json", "1:1: empty file"},
-        {"unknown-program.json", "4:26: field \"clients.program\": expected one of \"echo\", \"uploader\" or \"slow-reader\""},
+        {"unknown-program.json", "4:26: field \"clients.program\": expected one of \"echo\", \"uploader\", \"slow-reader\" or \"http-get\""},
         {"unknown-os.json", "4:9: field \"os\": expected one of \"linux\", \"macos\" or \"windows\""},
         {"missing-title.json", "1:1: missing required field \"title\""},
         {"loss-out-of-range.json", "4:23: field \"network.loss\": expected a number from 0 to 1"},
@@ -287,7 +287,7 @@ TEST_CASE("exit codes: usage errors are 2, help is 0, output failures are 1", "[
     }
     const CliResult missing = cli({"run", "no-such-lesson"});
     CHECK(missing.code == ui::exit_bad_input);
-    CHECK(missing.err.find("tcp-echo, chunks, backpressure, lifecycle, os-notifiers") != std::string::npos);
+    CHECK(missing.err.find("request-flow, tcp-echo, http-hello, chunks, backpressure, lifecycle, os-notifiers") != std::string::npos);
     CHECK(cli({"check", "/nonexistent/x.json"}).code == ui::exit_bad_input);
 
     ScratchDir dir;

@@ -21,10 +21,12 @@ sim::Scenario load(const sim::Lesson& lesson, const std::vector<std::string>& ov
 
 }  // namespace
 
-TEST_CASE("the five built-in lessons come in chapter order", "[lessons]") {
+TEST_CASE("the built-in lessons come in chapter order, request-flow first", "[lessons]") {
     std::vector<std::string> ids;
     for (const sim::Lesson& lesson : sim::builtin_lessons()) ids.emplace_back(lesson.id);
-    CHECK(ids == std::vector<std::string>{"tcp-echo", "chunks", "backpressure", "lifecycle", "os-notifiers"});
+    CHECK(ids == std::vector<std::string>{"request-flow", "tcp-echo", "http-hello", "chunks", "backpressure", "lifecycle",
+                                          "os-notifiers"});
+    CHECK(sim::default_lesson_id == ids.front());
     REQUIRE(sim::find_lesson(sim::default_lesson_id) != nullptr);
     CHECK(sim::find_lesson("no-such-lesson") == nullptr);
 }

@@ -524,6 +524,81 @@ constexpr Row rows[] = {
                 plural(s.count("immediates"), "immediate", "immediates") + " and " +
                 plural(s.count("timers"), "active timer", "active timers") + ".";
      }},
+    {Kind::http_parse, [](const Sentence& s) {
+         return "Node's HTTP parser (C++, not JavaScript) runs over the " + s.bytes("bytes") + " libuv read from " +
+                s.conn() + "; what it finds follows on the http lane." + callback_time(s);
+     }},
+    {Kind::http_message_begin, [](const Sentence& s) {
+         return "The parser sees the first byte of request " + s.plain("n") + " on " + s.conn() + ".";
+     }},
+    {Kind::http_url, [](const Sentence& s) {
+         return "The parser reads the URL" + std::string(s.count("bytes") > 0 ? " (or a piece of it): \"" + s.text("text") + "\"" : "") + ".";
+     }},
+    {Kind::http_headers_complete, [](const Sentence& s) {
+         std::string body = s.flag("chunked") ? "a chunked body follows"
+                            : s.count("content_length") > 0 ? "a body of " + s.bytes("content_length") + " follows"
+                                                             : "no body follows";
+         return "The headers are complete: " + s.text("method") + " " + s.text("url") + " HTTP/" + s.text("version") +
+                " with " + plural(s.count("headers"), "header", "headers") + "; " + body + ", and the connection " +
+                (s.flag("keep_alive") ? "may stay open (keep-alive)." : "closes after the response.");
+     }},
+    {Kind::http_body, [](const Sentence& s) {
+         return "The parser hands on " + s.bytes("bytes") + " of the request body.";
+     }},
+    {Kind::http_chunk_header, [](const Sentence& s) {
+         if (s.count("size") == 0) return std::string("The parser reads the last chunk header (size 0): the chunked body ends.");
+         return "The parser reads a chunk header: " + s.bytes("size") + " of body follow.";
+     }},
+    {Kind::http_chunk_complete, [](const Sentence&) { return std::string("A chunk of the request body is complete."); }},
+    {Kind::http_message_complete, [](const Sentence& s) {
+         return "Request " + s.plain("n") + " on " + s.conn() + " is complete, body included.";
+     }},
+    {Kind::http_parse_error, [](const Sentence& s) {
+         return "These bytes are not valid HTTP (" + s.text("error") + "): Node answers " + s.plain("status") +
+                (s.count("status") == 431 ? " Request Header Fields Too Large" : " Bad Request") +
+                " and destroys the connection; your handler never sees this request.";
+     }},
+    {Kind::http_response, [](const Sentence& s) {
+         const std::string framing = s.text("framing");
+         std::string how = framing == "content-length" ? "Content-Length: " + s.plain("content_length") +
+                                                             " says where the body ends"
+                           : framing == "chunked" ? "the length is not known yet, so the body goes as chunks (Transfer-Encoding: chunked)"
+                                                  : "the body ends when the connection closes";
+         return "Node writes the status line and headers (" + s.bytes("header_bytes") + ") of a " + s.plain("status") +
+                " response: " + how + "; Connection: " + (s.flag("keep_alive") ? "keep-alive" : "close") + ".";
+     }},
+    {Kind::http_response_chunk, [](const Sentence& s) {
+         if (s.count("framed") > s.count("bytes"))
+             return "Node frames " + s.bytes("bytes") + " of body as a chunk (hex size line and CRLFs: " +
+                    s.bytes("framed") + " in all).";
+         return "Node sends " + s.bytes("bytes") + " of body as they are.";
+     }},
+    {Kind::http_response_end, [](const Sentence& s) {
+         return "Response " + s.plain("n") + " is complete (" + s.bytes("body") + " of body).";
+     }},
+    {Kind::http_keep_alive_timeout, [](const Sentence& s) {
+         return s.Who() + " closes " + s.conn() + ": it stayed idle for keepAliveTimeout (" + s.nanos("timeout") +
+                ") after serving " + plural(s.count("requests"), "request", "requests") + ".";
+     }},
+    {Kind::js_request, [](const Sentence& s) {
+         return "http.Server emits 'request' for " + s.text("method") + " " + s.text("url") + " (request " + s.plain("n") +
+                " on " + s.conn() + "): your handler runs with req and res.";
+     }},
+    {Kind::js_req_data, [](const Sentence& s) {
+         return "req emits 'data' with " + s.bytes("bytes") + " of the request body.";
+     }},
+    {Kind::js_req_end, [](const Sentence& s) {
+         return "req emits 'end': the whole body (" + s.bytes("bytes") + ") has arrived.";
+     }},
+    {Kind::js_res_write, [](const Sentence& s) {
+         const std::string head = "JavaScript called res.write() with " + s.bytes("bytes") + "; ";
+         if (!s.flag("returned")) return head + user_space(s) + ", so it returned false: wait for 'drain'.";
+         return head + user_space(s) + ", so it returned true.";
+     }},
+    {Kind::js_res_end, [](const Sentence& s) {
+         return "JavaScript called res.end()" + std::string(s.count("bytes") > 0 ? " with " + s.bytes("bytes") : "") +
+                ": the response (" + s.bytes("body") + " of body) is finished.";
+     }},
     {Kind::pool_submit, [](const Sentence& s) {
          return "Job " + s.plain("job") + " is queued for the libuv thread pool; it needs " + s.nanos("work") +
                 " of work (" + plural(s.count("queued"), "job waits", "jobs wait") + " for a free worker).";

@@ -199,6 +199,72 @@ constexpr FieldSpec f_pool_worker[] = {
     {"queued", F::count, "jobs still waiting for a worker"},
 };
 
+constexpr FieldSpec f_http_parse[] = {
+    {"bytes", F::bytes, "bytes of the chunk libuv read, fed to the parser"},
+    {"dur", F::nanos, "CPU time of the parser and the JavaScript it called on the main thread"},
+};
+constexpr FieldSpec f_http_nth[] = {
+    {"n", F::count, "request number on this connection, from 1"},
+};
+constexpr FieldSpec f_http_url[] = {
+    {"text", F::text, "this piece of the URL (a URL split across packets arrives in pieces)"},
+    {"bytes", F::bytes, "length of the piece"},
+};
+constexpr FieldSpec f_http_headers[] = {
+    {"method", F::text, "request method, e.g. \"GET\""},
+    {"url", F::text, "the whole URL"},
+    {"version", F::text, "HTTP version, e.g. \"1.1\""},
+    {"headers", F::count, "header lines"},
+    {"keep_alive", F::flag, "the connection may serve another request (HTTP/1.1 without Connection: close)"},
+    {"chunked", F::flag, "the body comes with Transfer-Encoding: chunked"},
+    {"content_length", F::bytes, "the Content-Length header, 0 when there is none"},
+};
+constexpr FieldSpec f_http_body[] = {
+    {"bytes", F::bytes, "body bytes the parser found in this chunk"},
+};
+constexpr FieldSpec f_http_chunk_header[] = {
+    {"size", F::bytes, "size the chunk header announces (0: the last chunk)"},
+};
+constexpr FieldSpec f_http_parse_error[] = {
+    {"error", F::text, "the parser's error (http_errno name, e.g. HPE_INVALID_METHOD)"},
+    {"status", F::count, "status of the response Node sends before closing (400 or 431)"},
+};
+constexpr FieldSpec f_http_response[] = {
+    {"status", F::count, "status code"},
+    {"framing", F::text, "how the body's end is marked: \"content-length\", \"chunked\" or \"close\""},
+    {"content_length", F::bytes, "Content-Length when framing is content-length, else 0"},
+    {"keep_alive", F::flag, "Connection: keep-alive (else Connection: close)"},
+    {"header_bytes", F::bytes, "bytes of the status line and headers"},
+    {"n", F::count, "request number on this connection this response answers"},
+};
+constexpr FieldSpec f_http_response_chunk[] = {
+    {"bytes", F::bytes, "body bytes in this chunk"},
+    {"framed", F::bytes, "bytes written for it, with the hex size line and CRLFs"},
+};
+constexpr FieldSpec f_http_response_end[] = {
+    {"n", F::count, "request number this response answered"},
+    {"body", F::bytes, "body bytes of the whole response"},
+};
+constexpr FieldSpec f_http_keep_alive_timeout[] = {
+    {"timeout", F::nanos, "keepAliveTimeout the idle connection waited"},
+    {"requests", F::count, "requests this connection served"},
+};
+constexpr FieldSpec f_js_request[] = {
+    {"method", F::text, "req.method"},
+    {"url", F::text, "req.url"},
+    {"n", F::count, "request number on this connection, from 1"},
+};
+constexpr FieldSpec f_js_req_data[] = {
+    {"bytes", F::bytes, "size of the body chunk req emits"},
+};
+constexpr FieldSpec f_js_req_end[] = {
+    {"bytes", F::bytes, "body bytes req delivered in all"},
+};
+constexpr FieldSpec f_js_res_end[] = {
+    {"bytes", F::bytes, "bytes passed to res.end()"},
+    {"body", F::bytes, "body bytes of the whole response"},
+};
+
 constexpr std::span<const FieldSpec> none{};
 
 constexpr KindSpec table[] = {
@@ -256,6 +322,24 @@ constexpr KindSpec table[] = {
     {Kind::js_pause, "js.pause", Lane::js, none, "JavaScript calls socket.pause(): libuv stops reading this socket."},
     {Kind::js_resume, "js.resume", Lane::js, none, "JavaScript calls socket.resume(): libuv reads this socket again."},
     {Kind::js_queues, "js.queues", Lane::js, f_queues, "The lengths of the loop's JavaScript queues changed."},
+    {Kind::http_parse, "http.parse", Lane::http, f_http_parse, "Node's HTTP parser runs over a chunk libuv read from the socket (in C++: no 'data' event reaches JavaScript)."},
+    {Kind::http_message_begin, "http.message_begin", Lane::http, f_http_nth, "The parser sees the first byte of a new request."},
+    {Kind::http_url, "http.url", Lane::http, f_http_url, "The parser reads (a piece of) the request's URL."},
+    {Kind::http_headers_complete, "http.headers_complete", Lane::http, f_http_headers, "The request line and headers are complete: Node builds req and res."},
+    {Kind::http_body, "http.body", Lane::http, f_http_body, "The parser hands on body bytes."},
+    {Kind::http_chunk_header, "http.chunk_header", Lane::http, f_http_chunk_header, "The parser reads a chunk-size line of a chunked body."},
+    {Kind::http_chunk_complete, "http.chunk_complete", Lane::http, none, "A chunk of a chunked body is complete."},
+    {Kind::http_message_complete, "http.message_complete", Lane::http, f_http_nth, "The request, body included, is complete."},
+    {Kind::http_parse_error, "http.parse_error", Lane::http, f_http_parse_error, "The bytes are not valid HTTP: Node answers with an error status and closes the connection."},
+    {Kind::http_response, "http.response", Lane::http, f_http_response, "Node writes the status line and headers of a response."},
+    {Kind::http_response_chunk, "http.response_chunk", Lane::http, f_http_response_chunk, "Node frames a piece of the response body (a chunk when chunked)."},
+    {Kind::http_response_end, "http.response_end", Lane::http, f_http_response_end, "The response is complete (the last chunk 0 when chunked)."},
+    {Kind::http_keep_alive_timeout, "http.keep_alive_timeout", Lane::http, f_http_keep_alive_timeout, "An idle keep-alive connection reached keepAliveTimeout: Node closes it."},
+    {Kind::js_request, "js.request", Lane::js, f_js_request, "http.Server emits 'request': your handler gets req and res."},
+    {Kind::js_req_data, "js.req_data", Lane::js, f_js_req_data, "req (a readable stream) emits 'data' with a body chunk."},
+    {Kind::js_req_end, "js.req_end", Lane::js, f_js_req_end, "req emits 'end': the whole body has been read."},
+    {Kind::js_res_write, "js.res_write", Lane::js, f_js_write, "JavaScript calls res.write(chunk)."},
+    {Kind::js_res_end, "js.res_end", Lane::js, f_js_res_end, "JavaScript calls res.end(): the response is finished."},
     {Kind::pool_submit, "pool.submit", Lane::pool, f_pool_submit, "Work is queued for the libuv thread pool."},
     {Kind::pool_start, "pool.start", Lane::pool, f_pool_worker, "A pool worker thread picks up a job."},
     {Kind::pool_done, "pool.done", Lane::pool, f_pool_worker, "A pool worker finishes a job and signals the loop."},

@@ -69,6 +69,12 @@ enum class Kind : std::uint16_t {
     js_listening, js_connection, js_data, js_end, js_close, js_error, js_drain,
     js_timer, js_immediate, js_next_tick, js_microtask, js_pool_done,
     js_write, js_end_call, js_destroy, js_pause, js_resume, js_queues,
+    // http (Node's http.Server: the parser and the response framing) and the
+    // js events of req and res
+    http_parse, http_message_begin, http_url, http_headers_complete, http_body, http_chunk_header,
+    http_chunk_complete, http_message_complete, http_parse_error, http_response, http_response_chunk,
+    http_response_end, http_keep_alive_timeout,
+    js_request, js_req_data, js_req_end, js_res_write, js_res_end,
     // pool (libuv thread pool)
     pool_submit, pool_start, pool_done,
 };

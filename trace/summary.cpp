@@ -15,7 +15,7 @@ constexpr int max_cause_links = 8;
 bool is_callback(Kind kind) {
     switch (kind) {
         case Kind::js_connection: case Kind::js_data: case Kind::js_end: case Kind::js_close:
-        case Kind::js_error: case Kind::js_drain: case Kind::js_pool_done:
+        case Kind::js_error: case Kind::js_drain: case Kind::js_pool_done: case Kind::http_parse:
             return true;
         default:
             return false;
@@ -51,6 +51,7 @@ Summary summarize(const Trace& trace) {
     const int write_bytes = field_index(Kind::js_write, "bytes");
     const int write_returned = field_index(Kind::js_write, "returned");
     const int timer_late = field_index(Kind::js_timer, "late");
+    const int request_number = field_index(Kind::js_request, "n");
     const int send_level = field_index(Kind::kernel_send_buffer, "level");
     const int recv_level = field_index(Kind::kernel_recv_buffer, "level");
 
@@ -77,6 +78,11 @@ Summary summarize(const Trace& trace) {
                 if (trace.arg(e, write_returned) == 0) ++s.writes_returned_false;
                 break;
             case Kind::js_drain: ++s.drains; break;
+            case Kind::js_request:
+                ++s.requests;
+                // Request 2, 3, ... of a connection rode on keep-alive.
+                if (trace.arg(e, request_number) > 1) ++s.connections_reused;
+                break;
             case Kind::js_timer: s.max_loop_lag_ns = std::max(s.max_loop_lag_ns, trace.arg(e, timer_late)); break;
             case Kind::kernel_send_buffer:
                 s.peak_send_buffer_bytes =
@@ -91,8 +97,6 @@ Summary summarize(const Trace& trace) {
         if (is_callback(e.kind)) s.max_loop_lag_ns = std::max(s.max_loop_lag_ns, wait_since_notifier(trace, i));
     }
     s.connections = connections.size();
-    // requests and connections_reused count HTTP events, which arrive with
-    // issue 4; until then no trace contains any.
     return s;
 }
 

@@ -23,8 +23,8 @@ struct Summary {
     std::uint64_t bytes_written = 0;          // js.write bytes
     std::uint64_t writes_returned_false = 0;  // js.write with returned == false
     std::uint64_t drains = 0;                 // js.drain
-    std::uint64_t requests = 0;               // HTTP requests (issue 4; 0 until then)
-    std::uint64_t connections_reused = 0;     // keep-alive reuse (issue 4; 0 until then)
+    std::uint64_t requests = 0;               // HTTP requests ('request' events)
+    std::uint64_t connections_reused = 0;     // requests served on a connection that had served one before (keep-alive)
     Nanos max_loop_lag_ns = 0;                // see summarize()
     std::uint64_t peak_send_buffer_bytes = 0; // max kernel.send_buffer level, any socket
     std::uint64_t peak_recv_buffer_bytes = 0; // max kernel.recv_buffer level, any socket
