@@ -27,6 +27,7 @@ public:
     void start(Nanos now, std::uint32_t client);
     void wake(Nanos now, std::int32_t conn);
     void tick(Nanos now, std::int32_t conn, std::uint64_t tag);
+    void client_timer(Nanos now, std::uint32_t client, std::uint64_t tag) { program_->on_client_timer(*this, now, client, tag); }
 
     // The kernel reports a change on a client socket.
     void on_connected(Nanos now, std::int32_t conn, std::uint32_t cause);
@@ -41,6 +42,9 @@ public:
     void end(Nanos now, std::int32_t conn, std::uint32_t cause) override;
     void close(Nanos now, std::int32_t conn) override;
     void set_timer(Nanos now, std::int32_t conn, Nanos delay, std::uint64_t tag) override;
+    void set_client_timer(Nanos now, std::uint32_t client, Nanos delay, std::uint64_t tag) override {
+        scheduler_.insert(now + delay, ActionType::client_timer, client, tag);
+    }
     std::uint32_t client_of(std::int32_t conn) const override { return at(conn).client; }
     std::uint64_t sent(std::int32_t conn) const override { return at(conn).sent; }
     std::uint64_t received(std::int32_t conn) const override { return at(conn).received; }

@@ -50,6 +50,9 @@ public:
     virtual void close(Nanos now, std::int32_t conn) = 0;
     // The program's on_timer(conn, tag) runs after `delay`.
     virtual void set_timer(Nanos now, std::int32_t conn, Nanos delay, std::uint64_t tag) = 0;
+    // A timer of the client itself, whatever its connections do:
+    // on_client_timer(client, tag) runs after `delay`.
+    virtual void set_client_timer(Nanos now, std::uint32_t client, Nanos delay, std::uint64_t tag) = 0;
 
     virtual std::uint32_t client_of(std::int32_t conn) const = 0;
     virtual std::uint64_t sent(std::int32_t conn) const = 0;
@@ -71,6 +74,7 @@ public:
     // The kernel reported a change on the socket: data, room, FIN.
     virtual void on_wake(ClientApi&, Nanos, std::int32_t) {}
     virtual void on_timer(ClientApi&, Nanos, std::int32_t, std::uint64_t) {}
+    virtual void on_client_timer(ClientApi&, Nanos, std::uint32_t, std::uint64_t) {}
 };
 
 // Throws std::invalid_argument for an unknown clients.program.

@@ -10,6 +10,7 @@ std::unique_ptr<ClientProgram> make_echo_client(const Scenario& scenario);
 std::unique_ptr<ClientProgram> make_uploader_client(const Scenario& scenario);
 std::unique_ptr<ClientProgram> make_slow_reader_client(const Scenario& scenario);
 std::unique_ptr<ClientProgram> make_http_get_client(const Scenario& scenario);
+std::unique_ptr<ClientProgram> make_browser_client(const Scenario& scenario);
 
 std::unique_ptr<ClientProgram> make_client_program(const Scenario& scenario) {
     const std::string& name = scenario.clients.program;
@@ -17,6 +18,7 @@ std::unique_ptr<ClientProgram> make_client_program(const Scenario& scenario) {
     if (name == "uploader") return make_uploader_client(scenario);
     if (name == "slow-reader") return make_slow_reader_client(scenario);
     if (name == "http-get") return make_http_get_client(scenario);
+    if (name == "browser") return make_browser_client(scenario);
     throw std::invalid_argument("unknown client program \"" + name + "\"");
 }
 

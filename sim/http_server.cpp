@@ -214,9 +214,11 @@ void HttpServer::disarm_keep_alive(std::int32_t conn) {
 }
 
 std::unique_ptr<HttpHandler> make_hello_handler(const ServerParams& params);
+std::unique_ptr<HttpHandler> make_site_handler(const ServerParams& params);
 
 std::unique_ptr<ServerProgram> make_http_server(const ServerParams& params) {
     if (params.program == "hello") return std::make_unique<HttpServer>(params, make_hello_handler(params));
+    if (params.program == "site") return std::make_unique<HttpServer>(params, make_site_handler(params));
     throw std::invalid_argument("unknown http server program \"" + params.program + "\"");
 }
 

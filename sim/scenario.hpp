@@ -23,7 +23,7 @@ struct NetworkParams {
 };
 
 struct ServerParams {
-    std::string program = "echo";  // echo | sink | payload | hello
+    std::string program = "echo";  // echo | sink | payload | hello | site
     std::uint32_t port = 3000;
     std::uint32_t backlog = 511;   // Node's default listen backlog
     std::uint64_t send_buffer = 16384;
@@ -45,10 +45,16 @@ struct ServerParams {
     // res.write(body); res.end() (chunked).
     std::string hello_body = "Hello world";
     bool hello_end_with_body = false;
+    // site: the page and what it links to (a stylesheet, a script, images).
+    std::uint64_t site_html_bytes = 20'000;
+    std::uint64_t site_css_bytes = 10'000;
+    std::uint64_t site_js_bytes = 50'000;
+    std::uint64_t site_image_bytes = 30'000;
+    std::uint32_t site_images = 4;
 };
 
 struct ClientParams {
-    std::string program = "echo";  // echo | uploader | slow-reader | http-get
+    std::string program = "echo";  // echo | uploader | slow-reader | http-get | browser
     std::uint32_t count = 1;
     Nanos start_interval_ns = 0;   // delay between starting client i and i+1
     Nanos start_at_ns = 1'000'000; // when the first client starts
@@ -66,6 +72,12 @@ struct ClientParams {
     bool close_when_done = true;   // close the socket once the program's work is done
     // http-get: the path it requests.
     std::string path = "/";
+    // browser: loads the site's page and its resources page_loads times
+    // (think_ns apart) over at most max_connections connections; with
+    // keep_alive false every request says Connection: close.
+    bool keep_alive = true;
+    std::uint32_t max_connections = 6;
+    std::uint32_t page_loads = 2;
 };
 
 // A caption is shown (as a note.caption event) just before the nth event of

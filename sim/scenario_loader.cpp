@@ -39,8 +39,8 @@ using FieldRef = std::variant<std::string*, std::uint64_t*, std::uint32_t*, std:
 enum class TextRule : std::uint8_t { any, non_empty, identifier };
 
 constexpr std::string_view os_choices[] = {"linux", "macos", "windows"};
-constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello"};
-constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get"};
+constexpr std::string_view server_programs[] = {"echo", "sink", "payload", "hello", "site"};
+constexpr std::string_view client_programs[] = {"echo", "uploader", "slow-reader", "http-get", "browser"};
 
 struct FieldRule {
     std::string_view path;            // dotted: "clients.count"
@@ -87,6 +87,11 @@ const std::vector<FieldRule>& field_rules() {
         {"server.content_type", [](Scenario& s) -> FieldRef { return &s.server.content_type; }},
         {"server.hello_body", [](Scenario& s) -> FieldRef { return &s.server.hello_body; }},
         {"server.hello_end_with_body", [](Scenario& s) -> FieldRef { return &s.server.hello_end_with_body; }},
+        {"server.site_html_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_html_bytes; }, 0, one_gib},
+        {"server.site_css_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_css_bytes; }, 0, one_gib},
+        {"server.site_js_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_js_bytes; }, 0, one_gib},
+        {"server.site_image_bytes", [](Scenario& s) -> FieldRef { return &s.server.site_image_bytes; }, 0, one_gib},
+        {"server.site_images", [](Scenario& s) -> FieldRef { return &s.server.site_images; }, 0, 100},
         {"clients.program", [](Scenario& s) -> FieldRef { return &s.clients.program; }, 0, 0, client_programs},
         {"clients.count", [](Scenario& s) -> FieldRef { return &s.clients.count; }, 1, 100000},
         {"clients.start_interval_ns", [](Scenario& s) -> FieldRef { return &s.clients.start_interval_ns; }, 0,
@@ -103,6 +108,9 @@ const std::vector<FieldRule>& field_rules() {
          one_day_ns},
         {"clients.close_when_done", [](Scenario& s) -> FieldRef { return &s.clients.close_when_done; }},
         {"clients.path", [](Scenario& s) -> FieldRef { return &s.clients.path; }, 0, 0, {}, TextRule::non_empty},
+        {"clients.keep_alive", [](Scenario& s) -> FieldRef { return &s.clients.keep_alive; }},
+        {"clients.max_connections", [](Scenario& s) -> FieldRef { return &s.clients.max_connections; }, 1, 64},
+        {"clients.page_loads", [](Scenario& s) -> FieldRef { return &s.clients.page_loads; }, 1, 1000},
     };
     return rules;
 }

@@ -24,6 +24,7 @@ enum class ActionType : std::uint8_t {
     client_start,     // target: client index
     client_wake,      // target: connection id
     client_tick,      // target: connection id, arg: the client program's timer tag
+    client_timer,     // target: client index, arg: the client program's timer tag
 };
 
 struct Action {

@@ -83,7 +83,7 @@ std::unique_ptr<ServerProgram> make_server_program(const ServerParams& params) {
     if (params.program == "echo") return std::make_unique<EchoServer>(params.pool_work_ns);
     if (params.program == "sink") return std::make_unique<SinkServer>();
     if (params.program == "payload") return std::make_unique<PayloadServer>(params);
-    if (params.program == "hello") return make_http_server(params);
+    if (params.program == "hello" || params.program == "site") return make_http_server(params);
     throw std::invalid_argument("unknown server program \"" + params.program + "\"");
 }
 

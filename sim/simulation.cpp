@@ -36,6 +36,7 @@ void Simulation::dispatch(const Action& a) {
         case ActionType::pool_job_done: node_.pool_job_done(a.at, a.target, a.arg); break;
         case ActionType::client_start: clients_.start(a.at, a.target); break;
         case ActionType::client_wake: clients_.wake(a.at, static_cast<std::int32_t>(a.target)); break;
+        case ActionType::client_timer: clients_.client_timer(a.at, a.target, a.arg); break;
         case ActionType::client_tick: clients_.tick(a.at, static_cast<std::int32_t>(a.target), a.arg); break;
     }
 }

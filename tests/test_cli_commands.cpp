@@ -79,7 +79,7 @@ TEST_CASE("list prints the built-in lessons in chapter order, id TAB title", "[c
     CHECK(r.code == ui::exit_ok);
     CHECK(r.err.empty());
     const auto lines = lines_of(r.out);
-    const char* ids[] = {"request-flow", "tcp-echo", "http-hello", "chunks", "backpressure", "lifecycle", "os-notifiers"};
+    const char* ids[] = {"request-flow", "tcp-echo", "http-hello", "keep-alive", "chunks", "backpressure", "lifecycle", "os-notifiers"};
     REQUIRE(lines.size() == std::size(ids));
     for (std::size_t i = 0; i < std::size(ids); ++i) {
         CAPTURE(lines[i]);
@@ -180,7 +180,7 @@ TEST_CASE("bad scenarios are located exactly", "[cli][bad]") {
         {"invalid-utf8.json", "3:16: invalid UTF-8: byte 0xE9"},
         {"not-an-object.json", "1:1: a scenario must be a JSON object"},
         {"empty.json", "1:1: empty file"},
-        {"unknown-program.json", "4:26: field \"clients.program\": expected one of \"echo\", \"uploader\", \"slow-reader\" or \"http-get\""},
+        {"unknown-program.json", "4:26: field \"clients.program\": expected one of \"echo\", \"uploader\", \"slow-reader\", \"http-get\" or \"browser\""},
         {"unknown-os.json", "4:9: field \"os\": expected one of \"linux\", \"macos\" or \"windows\""},
         {"missing-title.json", "1:1: missing required field \"title\""},
         {"loss-out-of-range.json", "4:23: field \"network.loss\": expected a number from 0 to 1"},
@@ -287,7 +287,7 @@ TEST_CASE("exit codes: usage errors are 2, help is 0, output failures are 1", "[
     }
     const CliResult missing = cli({"run", "no-such-lesson"});
     CHECK(missing.code == ui::exit_bad_input);
-    CHECK(missing.err.find("request-flow, tcp-echo, http-hello, chunks, backpressure, lifecycle, os-notifiers") != std::string::npos);
+    CHECK(missing.err.find("request-flow, tcp-echo, http-hello, keep-alive, chunks, backpressure, lifecycle, os-notifiers") != std::string::npos);
     CHECK(cli({"check", "/nonexistent/x.json"}).code == ui::exit_bad_input);
 
     ScratchDir dir;

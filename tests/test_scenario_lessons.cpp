@@ -24,7 +24,7 @@ sim::Scenario load(const sim::Lesson& lesson, const std::vector<std::string>& ov
 TEST_CASE("the built-in lessons come in chapter order, request-flow first", "[lessons]") {
     std::vector<std::string> ids;
     for (const sim::Lesson& lesson : sim::builtin_lessons()) ids.emplace_back(lesson.id);
-    CHECK(ids == std::vector<std::string>{"request-flow", "tcp-echo", "http-hello", "chunks", "backpressure", "lifecycle",
+    CHECK(ids == std::vector<std::string>{"request-flow", "tcp-echo", "http-hello", "keep-alive", "chunks", "backpressure", "lifecycle",
                                           "os-notifiers"});
     CHECK(sim::default_lesson_id == ids.front());
     REQUIRE(sim::find_lesson(sim::default_lesson_id) != nullptr);

@@ -133,7 +133,7 @@ TEST_CASE("values outside their range are refused with the range in the message"
         {"network.latency_ns=1.5", "expected an integer from 0 to 86400000000000"},
         {"server.respect_backpressure=1", "expected true or false"},
         {"os=solaris", "expected one of \"linux\", \"macos\" or \"windows\""},
-        {"server.program=http", "expected one of \"echo\", \"sink\", \"payload\" or \"hello\""},
+        {"server.program=http", "expected one of \"echo\", \"sink\", \"payload\", \"hello\" or \"site\""},
         {"id=has space", "expected a name of 1 to 64 letters"},
     }));
     CAPTURE(c.set);

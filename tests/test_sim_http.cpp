@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "sim/http_server.hpp"
+#include "sim/http_site.hpp"
+#include "trace/summary.hpp"
 #include "sim_test_support.hpp"
 
 using namespace loopscope;
@@ -229,4 +231,61 @@ TEST_CASE("an idle keep-alive connection is closed after keepAliveTimeout", "[si
     CHECK(test::count(t, Kind::js_destroy) == 1);
     CHECK(test::count(t, Kind::client_done) == 1);  // the client saw the FIN and closed
     CHECK(written(t, Kind::loop_write).find("Keep-Alive: timeout=2\r\n") != std::string::npos);
+}
+
+namespace {
+
+sim::Scenario browser_scenario(bool keep_alive) {
+    auto s = test::basic_scenario();
+    s.server.program = "site";
+    s.clients.program = "browser";
+    s.clients.keep_alive = keep_alive;
+    s.clients.close_when_done = false;
+    s.clients.think_ns = 100'000'000;
+    s.stop_ns = 7'000'000'000;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("a keep-alive browser reuses its connections; without keep-alive each request has its own", "[sim][http][keepalive]") {
+    const auto kept = test::run(browser_scenario(true));
+    const auto closed = test::run(browser_scenario(false));
+    // 2 page loads of 7 files each.
+    CHECK(test::count(kept, Kind::js_request) == 14);
+    CHECK(test::count(closed, Kind::js_request) == 14);
+    CHECK(test::count(kept, Kind::client_connect) == 6);  // max_connections, all opened by the first load
+    CHECK(test::count(closed, Kind::client_connect) == 14);
+    CHECK(trace::summarize(kept).connections_reused == 8);
+    CHECK(trace::summarize(closed).connections_reused == 0);
+    // Connection: close is honoured: the response says so, and Node ends the socket.
+    for (std::size_t i : test::find_all(closed, Kind::http_response)) CHECK(test::field(closed, i, "keep_alive") == 0);
+    CHECK(test::count(closed, Kind::js_end_call) == 14);
+    CHECK(test::count(closed, Kind::http_keep_alive_timeout) == 0);
+    // Kept-alive connections are closed by keepAliveTimeout once idle.
+    CHECK(test::count(kept, Kind::http_keep_alive_timeout) == 6);
+    // Every response arrived whole: the bytes of all files, twice.
+    std::int64_t site = 0;
+    for (const auto& r : sim::site_resources(sim::ServerParams{})) site += static_cast<std::int64_t>(r.bytes);
+    std::int64_t bodies = 0;
+    for (std::size_t i : test::find_all(kept, Kind::http_response_end)) bodies += test::field(kept, i, "body");
+    CHECK(bodies == 2 * site);
+}
+
+TEST_CASE("pipelined requests are answered in order on one connection", "[sim][http][keepalive]") {
+    // Two requests in one chunk; the handler answers the second first.
+    struct Backwards final : sim::HttpHandler {
+        std::vector<sim::RequestId> seen;
+        void on_request(sim::HttpApi&, sim::RequestId req) override { seen.push_back(req); }
+        void on_req_end(sim::HttpApi& http, sim::RequestId) override {
+            if (seen.size() < 2) return;
+            http.end(seen[1], "second");
+            http.end(seen[0], "first");
+        }
+    };
+    FakeNode node;
+    sim::HttpServer server(node.scenario_.server, std::make_unique<Backwards>());
+    server.on_connection(node, 1);
+    server.on_data(node, 1, get + get);
+    CHECK(node.out == ok("first") + ok("second"));
 }

@@ -1,0 +1,24 @@
+// The small web site of the keep-alive lesson: a page and the resources it
+// links to. The server program "site" serves it; the "browser" client
+// fetches it. Both take the list from the scenario, so they agree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/scenario.hpp"
+
+namespace loopscope::sim {
+
+struct SiteResource {
+    std::string path;          // "/", "/style.css", "/img1.png", ...
+    std::string content_type;  // "text/html", ...
+    std::string accept;        // what a browser's Accept header says for it
+    std::uint64_t bytes = 0;
+};
+
+// Index 0 is the page; the rest are what it links to, in document order.
+std::vector<SiteResource> site_resources(const ServerParams& params);
+
+}  // namespace loopscope::sim
