@@ -179,6 +179,11 @@ TEST_CASE("nextTick, promise, immediate and timeout run in Node's order", "[node
     if (!node) return;
     const json& cases = node->at("cases");
     REQUIRE(cases.size() >= 54);  // every registration order in each context, and the nested cases
+    // Each context, and the trace kind of the callback that is the context.
+    const std::map<std::string, std::pair<Context, Kind>> contexts{
+        {"data", {Context::data, Kind::js_data}},
+        {"timer", {Context::timer, Kind::js_timer}},
+        {"immediate", {Context::immediate, Kind::js_immediate}}};
     for (const json& c : cases) {
         std::vector<Registered> all;
         std::vector<std::size_t> roots;
@@ -186,10 +191,6 @@ TEST_CASE("nextTick, promise, immediate and timeout run in Node's order", "[node
         std::map<std::string, std::string> kind_of;
         for (const auto& r : all) kind_of[r.name] = r.kind;
         const std::string context_name = c.at("context").get<std::string>();
-        const std::map<std::string, std::pair<Context, Kind>> contexts{
-            {"data", {Context::data, Kind::js_data}},
-            {"timer", {Context::timer, Kind::js_timer}},
-            {"immediate", {Context::immediate, Kind::js_immediate}}};
         REQUIRE(contexts.count(context_name) == 1);
         const auto [context, context_kind] = contexts.at(context_name);
         const auto node_ran = c.at("ran").get<std::vector<std::string>>();
