@@ -54,8 +54,8 @@ std::string http_date(Nanos now) {
 }
 
 std::string HttpServer::head_text(const Exchange& ex, std::string_view framing, std::uint64_t content_length) const {
-    const unsigned status = 200;
-    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + http_status_str(static_cast<http_status>(status)) + "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(ex.status) + " " + http_status_str(static_cast<http_status>(ex.status)) + "\r\n";
     for (const auto& [name, value] : ex.set_headers) head += name + ": " + value + "\r\n";
     head += "Date: " + http_date(node_->now()) + "\r\n";
     if (ex.keep_alive)
@@ -87,6 +87,14 @@ void HttpServer::set_header(RequestId req, std::string_view name, std::string_vi
     ex.set_headers.emplace_back(name, value);
 }
 
+void HttpServer::write_head(RequestId req, unsigned status,
+                            std::initializer_list<std::pair<std::string_view, std::string_view>> headers) {
+    Exchange& ex = exchange(req);
+    if (ex.head_sent) return;  // Node throws ERR_HTTP_HEADERS_SENT; the model ignores it
+    ex.status = status;
+    for (const auto& [name, value] : headers) set_header(req, name, value);
+}
+
 bool HttpServer::write(RequestId req, std::string_view chunk) {
     Exchange& ex = exchange(req);
     if (ex.finished || connection(ex.conn).closed) return false;
@@ -100,7 +108,7 @@ bool HttpServer::write(RequestId req, std::string_view chunk) {
         const std::string_view framing = ex.has_content_length ? "content-length" : ex.chunked ? "chunked" : "close";
         out = head_text(ex, framing, ex.content_length);
         node_->record(Kind::http_response, ex.conn,
-                      {200, node_->text(framing), static_cast<std::int64_t>(ex.content_length), ex.keep_alive ? 1 : 0,
+                      {ex.status, node_->text(framing), static_cast<std::int64_t>(ex.content_length), ex.keep_alive ? 1 : 0,
                        static_cast<std::int64_t>(out.size()), ex.n});
     }
     if (!chunk.empty()) {
@@ -130,7 +138,7 @@ void HttpServer::end(RequestId req, std::string_view chunk) {
         const std::uint64_t length = ex.has_content_length ? ex.content_length : chunk.size();
         out = head_text(ex, "content-length", length);
         node_->record(Kind::http_response, ex.conn,
-                      {200, node_->text("content-length"), static_cast<std::int64_t>(length), ex.keep_alive ? 1 : 0,
+                      {ex.status, node_->text("content-length"), static_cast<std::int64_t>(length), ex.keep_alive ? 1 : 0,
                        static_cast<std::int64_t>(out.size()), ex.n});
         out += chunk;
         if (!chunk.empty())

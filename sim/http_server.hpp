@@ -9,6 +9,7 @@
 // http_parser.* (the parser) - http_<name>.cpp (the request handlers).
 #pragma once
 
+#include <initializer_list>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -31,6 +32,10 @@ public:
     virtual const HttpHead& request(RequestId req) const = 0;
     virtual std::int32_t connection_of(RequestId req) const = 0;
     virtual void set_header(RequestId req, std::string_view name, std::string_view value) = 0;
+    // res.writeHead(status, headers): the status code and headers of the
+    // head, which Node sends with the first write (or end).
+    virtual void write_head(RequestId req, unsigned status,
+                            std::initializer_list<std::pair<std::string_view, std::string_view>> headers = {}) = 0;
     // res.write(chunk): false when the socket's user-space bytes reach the
     // highWaterMark (wait for on_res_drain).
     virtual bool write(RequestId req, std::string_view chunk) = 0;
@@ -85,6 +90,8 @@ private:
     const HttpHead& request(RequestId req) const override;
     std::int32_t connection_of(RequestId req) const override;
     void set_header(RequestId req, std::string_view name, std::string_view value) override;
+    void write_head(RequestId req, unsigned status,
+                    std::initializer_list<std::pair<std::string_view, std::string_view>> headers) override;
     bool write(RequestId req, std::string_view chunk) override;
     void end(RequestId req, std::string_view chunk) override;
     void set_timeout(Nanos delay, std::uint64_t tag) override;
@@ -126,6 +133,7 @@ struct HttpServer::Exchange {
     std::int32_t conn = 0;
     std::uint32_t n = 0;          // request number on its connection
     HttpHead head;
+    unsigned status = 200;        // res.statusCode (res.writeHead sets it)
     bool keep_alive = true;       // the connection stays open after this response
     bool http10 = false;          // HTTP/1.0: no chunked framing
     // res.setHeader(name, value) calls, in the order made (Node writes them

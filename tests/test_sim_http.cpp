@@ -369,3 +369,25 @@ TEST_CASE("idle keep-alive connections cost memory linearly, on one thread", "[s
     // Faster than one at a time: some wakeups report many sockets.
     CHECK(test::max_field(t, Kind::notifier_wake, "ready") > 5);
 }
+
+namespace {
+
+// res.writeHead(404, {"Content-Type": "text/plain"}); res.end("nope")
+struct NotFound final : sim::HttpHandler {
+    void on_request(sim::HttpApi& http, sim::RequestId req) override {
+        http.write_head(req, 404, {{"Content-Type", "text/plain"}});
+        http.end(req, "nope");
+    }
+};
+
+}  // namespace
+
+TEST_CASE("res.writeHead sets the status line and headers Node sends with the body", "[http]") {
+    FakeNode node;
+    sim::HttpServer server(node.scenario_.server, std::make_unique<NotFound>());
+    server.on_connection(node, 1);
+    server.on_data(node, 1, get);
+    for (std::uint64_t tag : std::exchange(node.ticks, {})) server.on_tick(node, tag);
+    CHECK(node.out == "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n" +
+                          std::string(keep_alive) + "Content-Length: 4\r\n\r\nnope");
+}
