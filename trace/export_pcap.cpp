@@ -82,10 +82,9 @@ struct SegmentLayout {
     int win = field_index("win");
 
     static int field_index(std::string_view name) {
-        const auto fields = kind_spec(Kind::wire_segment).fields;
-        for (std::size_t f = 0; f < fields.size(); ++f)
-            if (fields[f].name == name) return static_cast<int>(f);
-        throw std::logic_error("wire.segment has no field " + std::string(name));
+        const int index = trace::field_index(Kind::wire_segment, name);
+        if (index < 0) throw std::logic_error("wire.segment has no field " + std::string(name));
+        return index;
     }
 
     SegmentFields read(const Trace& trace, const Event& e) const {
