@@ -115,6 +115,12 @@ std::string error_meaning(std::string_view code) {
 
 std::string interest_name(NotifierApi api, std::string_view interest) {
     const bool epoll = api == NotifierApi::epoll;
+    if (api == NotifierApi::poll) {
+        if (interest == "readable") return "POLLIN (readable)";
+        if (interest == "writable") return "POLLOUT (writable)";
+        if (interest == "both") return "POLLIN and POLLOUT";
+        return "nothing";
+    }
     if (interest == "readable") return epoll ? "EPOLLIN (readable)" : "EVFILT_READ (readable)";
     if (interest == "writable") return epoll ? "EPOLLOUT (writable)" : "EVFILT_WRITE (writable)";
     if (interest == "both") return epoll ? "EPOLLIN and EPOLLOUT" : "EVFILT_READ and EVFILT_WRITE";
@@ -136,6 +142,7 @@ std::string waiter(NotifierApi api) {
         case NotifierApi::epoll: return "epoll_wait()";
         case NotifierApi::kqueue: return "kevent()";
         case NotifierApi::iocp: return "GetQueuedCompletionStatusEx()";
+        case NotifierApi::poll: return "poll()";
     }
     return "the notifier";
 }
@@ -188,6 +195,11 @@ struct Row {
 
 constexpr Row rows[] = {
     {Kind::note_caption, [](const Sentence& s) { return s.text("text"); }},
+    {Kind::client_connected, [](const Sentence& s) {
+         return "connect() completed for " + s.conn() + " after " + s.nanos("handshake") +
+                ": SYN, SYN-ACK and ACK went back and forth, and the kernel now measures a round trip at " +
+                s.nanos("rtt") + ".";
+     }},
     {Kind::client_connect, [](const Sentence& s) {
          return "The client calls connect() to port " + s.plain("port") + " for " + s.conn() +
                 ": its kernel sends a SYN to start the 3-way handshake.";
@@ -314,6 +326,12 @@ constexpr Row rows[] = {
                            " (nothing to read or write for now).";
                  return "libuv calls kevent() with EV_ADD so that kqueue watches " + s.socket() + " for " +
                         interest_name(s.api(), interest) + ".";
+             case NotifierApi::poll:
+                 // poll() has no registration call: the loop rebuilds the
+                 // array of pollfd it passes on every wait.
+                 if (op == "remove") return "The loop drops " + s.socket() + " from the pollfd array it passes to poll().";
+                 return "The loop puts " + s.socket() + " in the pollfd array it passes to poll(), asking for " +
+                        interest_name(s.api(), interest) + ". poll() keeps no state: the whole array is handed over on every call.";
              case NotifierApi::iocp:
                  if (op == "remove") return "libuv stops using the completion port for " + s.socket() + ".";
                  return "libuv associates " + s.socket() +
@@ -355,8 +373,16 @@ constexpr Row rows[] = {
                             : "writable (EPOLLOUT): its send buffer has room";
          }
          if (what.empty()) what = "ready";
-         if (s.flag("eof")) what += kqueue ? "; EV_EOF says the peer closed its side" : "; EPOLLRDHUP says the peer closed its side";
-         return (kqueue ? "kevent() reports " : "epoll_wait() reports ") + s.socket() + " " + what + ".";
+         const bool poll = s.api() == NotifierApi::poll;
+         if (s.flag("eof"))
+             what += kqueue ? "; EV_EOF says the peer closed its side"
+                     : poll ? "; POLLHUP says the connection is closed"
+                            : "; EPOLLRDHUP says the peer closed its side";
+         if (poll) {
+             if (what.find("(EPOLLIN)") != std::string::npos) what.replace(what.find("(EPOLLIN)"), 9, "(POLLIN)");
+             if (what.find("(EPOLLOUT)") != std::string::npos) what.replace(what.find("(EPOLLOUT)"), 10, "(POLLOUT)");
+         }
+         return (kqueue ? "kevent() reports " : poll ? "poll() reports " : "epoll_wait() reports ") + s.socket() + " " + what + ".";
      }},
     {Kind::notifier_submit, [](const Sentence& s) {
          const std::string_view op = s.name("op");

@@ -18,6 +18,10 @@ constexpr FieldSpec f_caption[] = {
 constexpr FieldSpec f_client_connect[] = {
     {"port", F::count, "server port the client connects to"},
 };
+constexpr FieldSpec f_client_connected[] = {
+    {"handshake", F::nanos, "time from connect() to the socket becoming writable: the 3-way handshake"},
+    {"rtt", F::nanos, "the kernel's smoothed round-trip time for the connection (TCP_INFO tcpi_rtt)"},
+};
 constexpr FieldSpec f_client_write[] = {
     {"bytes", F::bytes, "bytes the program asked to write"},
     {"accepted", F::bytes, "bytes the kernel's send buffer took"},
@@ -336,6 +340,7 @@ constexpr std::span<const FieldSpec> none{};
 constexpr KindSpec table[] = {
     {Kind::note_caption, "note.caption", Lane::note, f_caption, "A caption of the lesson: what to notice at this step."},
     {Kind::client_connect, "client.connect", Lane::client, f_client_connect, "A client program calls connect()."},
+    {Kind::client_connected, "client.connected", Lane::client, f_client_connected, "A client's connect() completed: the handshake is done (real mode measures it)."},
     {Kind::client_write, "client.write", Lane::client, f_client_write, "A client program writes bytes to its socket."},
     {Kind::client_read, "client.read", Lane::client, f_client_read, "A client program reads bytes from its socket."},
     {Kind::client_end, "client.end", Lane::client, none, "A client program finishes sending (shutdown: FIN after its data)."},
@@ -438,7 +443,7 @@ constexpr std::string_view phase_names[] = {"timers", "pending", "idle", "prepar
 constexpr std::string_view poll_reason_names[] = {
     "immediates_pending", "pending_callbacks", "timer_due", "no_timers", "loop_stopping",
 };
-constexpr std::string_view api_names[] = {"epoll", "kqueue", "iocp"};
+constexpr std::string_view api_names[] = {"epoll", "kqueue", "iocp", "poll"};
 constexpr std::string_view register_op_names[] = {"add", "modify", "remove"};
 constexpr std::string_view interest_names[] = {"none", "readable", "writable", "both"};
 constexpr std::string_view iocp_op_names[] = {"zero_read", "read", "write", "accept"};

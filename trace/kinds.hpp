@@ -52,7 +52,7 @@ enum class Kind : std::uint16_t {
     // note
     note_caption,
     // client (the peer programs, on a client host)
-    client_connect, client_write, client_read, client_end, client_close, client_done,
+    client_connect, client_connected, client_write, client_read, client_end, client_close, client_done,
     // wire
     wire_segment,
     // kernel (TCP, per host and connection)
@@ -126,7 +126,9 @@ enum class PollReason : std::uint8_t {
     loop_stopping,       // no active handles left
 };
 
-enum class NotifierApi : std::uint8_t { epoll, kqueue, iocp };
+// poll() is the portable fallback of real mode (--backend poll); the
+// simulator models the three native notifiers only.
+enum class NotifierApi : std::uint8_t { epoll, kqueue, iocp, poll };
 enum class RegisterOp : std::uint8_t { add, modify, remove };
 enum class Interest : std::uint8_t { none, readable, writable, both };
 enum class IocpOp : std::uint8_t { zero_read, read, write, accept };

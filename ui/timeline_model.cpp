@@ -439,6 +439,7 @@ private:
                 case trace::NotifierApi::epoll: return "epoll";
                 case trace::NotifierApi::kqueue: return "kqueue";
                 case trace::NotifierApi::iocp: return "IOCP";
+                case trace::NotifierApi::poll: return "poll";
             }
         }
         return "notifier";

@@ -1,0 +1,107 @@
+// The real loop's recorder. Like Tracy's: plain fixed-size records written
+// into a buffer that belongs to one thread (each Loop has its own Tracer),
+// timestamps from the monotonic clock, and nothing allocated or formatted
+// while recording. Both the record buffer and the text arena are reserved
+// once, up front; untouched pages cost no memory. When either is full,
+// records are counted as dropped instead of growing (the flush step says
+// how many). real/trace_build.hpp turns the records into a trace::Trace.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+#include "real/clock.hpp"
+#include "trace/kinds.hpp"
+
+namespace loopscope::real {
+
+inline constexpr std::uint32_t no_record = 0xffffffffu;
+inline constexpr int max_record_fields = 8;
+
+// One event as recorded: 88 bytes, no pointers. Text fields hold a handle
+// from Tracer::text() (an offset and length into the tracer's text arena).
+struct TraceRecord {
+    Nanos time;
+    trace::Kind kind;
+    std::uint8_t host;
+    std::uint8_t field_count;
+    std::int32_t conn;
+    std::uint32_t cause;  // record number in the same tracer, or no_record
+    std::uint32_t reserved;
+    std::int64_t fields[max_record_fields];
+};
+static_assert(sizeof(TraceRecord) == 88);
+
+struct TracerLimits {
+    std::size_t records = 1u << 20;     // 1 Mi records (88 MiB reserved)
+    std::size_t text_bytes = 16u << 20; // payload prefixes, URLs, handshake names
+};
+
+class Tracer {
+public:
+    // A disabled tracer records nothing and costs one branch per call site
+    // (--no-trace).
+    Tracer(std::uint8_t host, bool enabled, TracerLimits limits = {});
+
+    bool enabled() const noexcept { return enabled_; }
+    std::uint8_t host() const noexcept { return host_; }
+
+    // Records one event now. `fields` follow the kind's field order in
+    // trace/kinds.cpp. Returns the record number (a cause for later
+    // records) or no_record when disabled or full.
+    std::uint32_t record(trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields,
+                         std::uint32_t cause = no_record) noexcept {
+        if (!enabled_) return no_record;
+        return record_at(monotonic_now(), kind, conn, fields.begin(), fields.size(), cause);
+    }
+    std::uint32_t record_at(Nanos time, trace::Kind kind, std::int32_t conn, const std::int64_t* fields,
+                            std::size_t count, std::uint32_t cause = no_record) noexcept {
+        if (!enabled_) return no_record;
+        if (used_ == limits_.records || count > max_record_fields) {
+            ++dropped_;
+            return no_record;
+        }
+        TraceRecord& r = records_[used_];
+        r.time = time;
+        r.kind = kind;
+        r.host = host_;
+        r.field_count = static_cast<std::uint8_t>(count);
+        r.conn = conn;
+        r.cause = cause;
+        r.reserved = 0;
+        std::memcpy(r.fields, fields, count * sizeof(std::int64_t));
+        return static_cast<std::uint32_t>(used_++);
+    }
+
+    // Copies `bytes` into the text arena and returns the handle to put in a
+    // text field (-1 when the arena is full or the tracer is off: the field
+    // becomes ""). A copy, not formatting: one memcpy.
+    std::int64_t text(std::string_view bytes) noexcept;
+
+    // Changes one field of a record already made (a callback's duration,
+    // known once it returned).
+    void set_field(std::uint32_t record, int field, std::int64_t value) noexcept {
+        if (record != no_record) records_[record].fields[field] = value;
+    }
+
+    std::size_t size() const noexcept { return used_; }
+    const TraceRecord& operator[](std::size_t i) const noexcept { return records_[i]; }
+    std::string_view text_of(std::int64_t handle) const noexcept;
+    std::uint64_t dropped() const noexcept { return dropped_; }
+
+private:
+    std::uint8_t host_;
+    bool enabled_;
+    TracerLimits limits_;
+    std::unique_ptr<TraceRecord[]> records_;  // default-initialised: pages stay untouched until used
+    std::unique_ptr<char[]> text_;
+    std::size_t used_ = 0;
+    std::size_t text_used_ = 0;
+    std::uint64_t dropped_ = 0;
+};
+
+}  // namespace loopscope::real
