@@ -23,6 +23,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "real/duplex.hpp"
 #include "real/loop.hpp"
 
 namespace loopscope::real {
@@ -34,21 +35,6 @@ inline constexpr std::size_t read_buffer_bytes = 65536;
 // reads up to 32 times per uv__read).
 inline constexpr int reads_per_wakeup = 32;
 
-class TcpStream;
-
-// The callbacks of one stream, like the events of a net.Socket. Any of them
-// may call write(), end() or destroy() on the stream.
-class StreamEvents {
-public:
-    virtual ~StreamEvents() = default;
-    virtual void on_connect(TcpStream&) {}                     // client side: the handshake completed
-    virtual void on_data(TcpStream&, std::string_view) {}      // 'data': at most 64 KiB
-    virtual void on_end(TcpStream&) {}                         // 'end': the peer sent FIN
-    virtual void on_drain(TcpStream&) {}                       // 'drain'
-    virtual void on_error(TcpStream&, std::error_code) {}      // 'error' (then close)
-    virtual void on_close(TcpStream&, bool /*had_error*/) {}   // 'close': may delete the stream now
-};
-
 struct StreamOptions {
     std::uint64_t high_water_mark = default_high_water_mark;
     std::uint64_t send_buffer = 0;  // SO_SNDBUF to set, 0 = the kernel's default (autotuned)
@@ -58,7 +44,7 @@ struct StreamOptions {
     bool trace_payload_text = true;
 };
 
-class TcpStream final : public IoHandler {
+class TcpStream final : public Duplex, public IoHandler {
 public:
     // Wraps an accepted, already non-blocking socket.
     TcpStream(Loop& loop, SocketFd fd, StreamEvents& events, StreamOptions options = {});
@@ -70,25 +56,25 @@ public:
     TcpStream& operator=(const TcpStream&) = delete;
 
     // socket.write(): false means "wait for drain". Bytes are never dropped.
-    bool write(std::string_view bytes);
+    bool write(std::string_view bytes) override;
     // socket.end(): FIN once every queued byte reached the kernel.
-    void end();
+    void end() override;
     // socket.destroy(): close now, drop queued bytes. With `reset`, the
     // kernel sends RST instead of FIN (SO_LINGER 0), as resetAndDestroy().
-    void destroy(bool reset = false);
-    void pause();
-    void resume();
+    void destroy(bool reset = false) override;
+    void pause() override;
+    void resume() override;
 
-    std::uint64_t writable_length() const { return queued_bytes_; }
-    std::uint64_t high_water_mark() const { return options_.high_water_mark; }
+    std::uint64_t writable_length() const override { return queued_bytes_; }
+    std::uint64_t high_water_mark() const override { return options_.high_water_mark; }
     bool connected() const { return connected_; }
-    bool closed() const { return closing_; }
-    std::int32_t conn() const { return conn_; }   // the client-side port: the trace's connection key
+    bool closed() const override { return closing_; }
+    std::int32_t conn() const override { return conn_; }   // the client-side port: the trace's connection key
     std::uint16_t local_port() const { return local_port_; }
     std::uint16_t peer_port() const { return peer_port_; }
     SocketFd fd() const { return fd_; }
     Loop& loop() { return loop_; }
-    void set_events(StreamEvents& events) { events_ = &events; }
+    void set_events(StreamEvents& events) override { events_ = &events; }
     std::uint64_t bytes_read() const { return bytes_read_; }
     std::uint64_t bytes_written() const { return bytes_written_; }
 
