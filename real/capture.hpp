@@ -35,7 +35,8 @@ public:
     virtual ~PacketCapture() = default;
     // Stops capturing and returns every segment seen, in time order.
     virtual std::vector<CapturedSegment> stop() = 0;
-    // Packets the kernel dropped because the capture buffer was full.
+    // Packets the kernel dropped because the capture buffer was full, plus
+    // segments past the capture's own limit (about 4 million per run).
     virtual std::uint64_t dropped() const = 0;
 };
 

@@ -39,7 +39,9 @@ struct Readiness {
     bool writable = false;    // the send buffer has room
     bool eof = false;         // the peer closed its side (EPOLLRDHUP / EV_EOF / POLLHUP)
     bool error = false;       // the socket has a pending error (EPOLLERR / POLLERR)
-    std::uint32_t bytes = 0;  // kqueue: bytes readable (EVFILT_READ data); 0 elsewhere
+    // kqueue: the kevent's data: bytes readable (EVFILT_READ; for a listener,
+    // connections waiting), or room to write when only writable. 0 elsewhere.
+    std::uint32_t bytes = 0;
 };
 
 class Poller {
