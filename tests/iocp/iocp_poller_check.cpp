@@ -225,6 +225,31 @@ int main() {
     check(!poller->remove(static_cast<real::SocketFd>(refused)), "remove it");
     closesocket(refused);
 
+    // ---- several connections at once: one AcceptEx after another ----
+    std::array<SOCKET, 3> crowd{};
+    for (SOCKET& member : crowd) {
+        member = tcp_socket();
+        connect(member, reinterpret_cast<sockaddr*>(&server_address), sizeof(server_address));
+    }
+    int taken = 0;
+    int reported = 0;
+    Clock::time_point crowd_start = Clock::now();
+    while (taken < 3 && since(crowd_start) < ms(3000)) {
+        if (!wait_for(*poller, 1, ms(500))) continue;
+        ++reported;
+        // Take one per report: the listener must be reported again while
+        // connections are still waiting (level-triggered).
+        if (std::optional<real::SocketFd> one = real::iocp_take_accepted(*poller, static_cast<real::SocketFd>(listener))) {
+            closesocket(static_cast<SOCKET>(*one));
+            ++taken;
+        }
+    }
+    check(taken == 3, "three clients connect at once: all three accepted, one per wait (" + std::to_string(reported) +
+                          " reports)");
+    for (SOCKET member : crowd) closesocket(member);
+    auto [crowd_after, crowd_after_time] = quiet_wait(*poller, ms(20));
+    check(crowd_after == 0, "then the listener is quiet (" + millis(crowd_after_time) + ")");
+
     // ---- bad input ----
     check(poller->add(static_cast<real::SocketFd>(listener), real::interest_readable, 9) == std::errc::file_exists,
           "adding a socket twice is refused");
