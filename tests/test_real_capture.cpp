@@ -344,12 +344,16 @@ TEST_CASE("capture on loopback sees the handshake, the data and both FINs of a r
 
     trace::Nanos before = real::monotonic_now();
     Fd other_client(connect_to(other_port));
+    trace::Nanos connect_began = real::monotonic_now();
     Fd client(connect_to(port));
+    trace::Nanos connect_returned = real::monotonic_now();
     std::uint16_t client_port = local_port(client.fd);
     Fd server(accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
     REQUIRE(server.fd >= 0);
     std::string hundred(100, 'x');
+    trace::Nanos send_began = real::monotonic_now();
     REQUIRE(send(client.fd, hundred.data(), hundred.size(), MSG_NOSIGNAL) == 100);
+    trace::Nanos send_returned = real::monotonic_now();
     REQUIRE(send(other_client.fd, hundred.data(), hundred.size(), MSG_NOSIGNAL) == 100);
     REQUIRE(receive_exactly(server.fd, 100) == 100);
     client.close();                               // FIN client -> server
@@ -396,6 +400,15 @@ TEST_CASE("capture on loopback sees the handshake, the data and both FINs of a r
     REQUIRE(data != segments.end());
     CHECK(data->seq == syn.seq + 1);
     CHECK((data->flags & trace::tcp_ack) != 0);
+    // The kernel stamps a segment inside the call that sent it, so once
+    // moved to CLOCK_MONOTONIC its time lies within that call (measured:
+    // the SYN 30-70 us into a 60-80 us connect()); the slack allows for the
+    // clock offset's error, which is far smaller.
+    constexpr trace::Nanos slack = 50'000;
+    CHECK(syn.time >= connect_began - slack);
+    CHECK(syn.time <= connect_returned + slack);
+    CHECK(data->time >= send_began - slack);
+    CHECK(data->time <= send_returned + slack);
     auto data_ack = find([&](const real::CapturedSegment& s) { return from_server(s) && s.ack == syn.seq + 101; });
     CHECK(data_ack != segments.end());
     auto client_fin = find([&](const real::CapturedSegment& s) { return from_client(s) && (s.flags & trace::tcp_fin); });
