@@ -195,14 +195,14 @@ struct Row {
 
 constexpr Row rows[] = {
     {Kind::note_caption, [](const Sentence& s) { return s.text("text"); }},
+    {Kind::client_connect, [](const Sentence& s) {
+         return "The client calls connect() to port " + s.plain("port") + " for " + s.conn() +
+                ": its kernel sends a SYN to start the 3-way handshake.";
+     }},
     {Kind::client_connected, [](const Sentence& s) {
          return "connect() completed for " + s.conn() + " after " + s.nanos("handshake") +
                 ": SYN, SYN-ACK and ACK went back and forth, and the kernel now measures a round trip at " +
                 s.nanos("rtt") + ".";
-     }},
-    {Kind::client_connect, [](const Sentence& s) {
-         return "The client calls connect() to port " + s.plain("port") + " for " + s.conn() +
-                ": its kernel sends a SYN to start the 3-way handshake.";
      }},
     {Kind::client_write, [](const Sentence& s) {
          std::string text = "The client writes " + s.bytes("bytes") + " on " + s.conn() + "; its kernel's send buffer takes ";
@@ -582,6 +582,13 @@ constexpr Row rows[] = {
     {Kind::http_keep_alive_timeout, [](const Sentence& s) {
          return s.Who() + " closes " + s.conn() + ": it stayed idle for keepAliveTimeout (" + s.nanos("timeout") +
                 ") after serving " + plural(s.count("requests"), "request", "requests") + ".";
+     }},
+    {Kind::http_request_timeout, [](const Sentence& s) {
+         const std::string limit = s.flag("headers_complete") ? "requestTimeout" : "headersTimeout";
+         const std::string answer = s.count("status") == 0 ? "closes it (a response had already begun, so no 408)"
+                                                            : "answers 408 Request Timeout and closes it";
+         return s.Who() + " gave up on " + s.conn() + ": its request took longer than " + limit + " (" +
+                s.nanos("timeout") + "), so it " + answer + ".";
      }},
     {Kind::js_request, [](const Sentence& s) {
          return "http.Server emits 'request' for " + s.text("method") + " " + s.text("url") + " (request " + s.plain("n") +
