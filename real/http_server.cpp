@@ -134,19 +134,26 @@ void HttpServerProgram::close() {
 
 // ---- the program registry's rows ----
 
-std::unique_ptr<HttpServerProgram> make_http_server_program(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
-    const sim::ServerParams& p = scenario.server;
-    std::unique_ptr<HttpHandler> handler;
-    if (p.program == "hello") handler = make_hello_handler(p);
-    else if (p.program == "site") handler = make_site_handler(p);
-    else if (p.program == "stream") handler = make_stream_handler(p);
-    else if (p.program == "blocking") handler = make_blocking_handler(p);
-    else throw std::invalid_argument("server.program: \"" + p.program + "\" is not an HTTP program (hello, site, stream, blocking)");
+std::unique_ptr<HttpHandler> make_http_handler(const sim::ServerParams& p) {
+    if (p.program == "hello") return make_hello_handler(p);
+    if (p.program == "site") return make_site_handler(p);
+    if (p.program == "stream") return make_stream_handler(p);
+    if (p.program == "blocking") return make_blocking_handler(p);
+    throw std::invalid_argument("server.program: \"" + p.program + "\" is not an HTTP program (hello, site, stream, blocking)");
+}
 
+HttpServerOptions http_server_options(const sim::ServerParams& p) {
     HttpServerOptions options;
     options.backlog = p.backlog;
     options.timeouts.keep_alive_ns = p.keep_alive_timeout_ns;
     options.stream.high_water_mark = p.high_water_mark;
+    return options;
+}
+
+std::unique_ptr<HttpServerProgram> make_http_server_program(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
+    const sim::ServerParams& p = scenario.server;
+    std::unique_ptr<HttpHandler> handler = make_http_handler(p);
+    const HttpServerOptions options = http_server_options(p);
     // The simulator's buffer sizes are its model's; a real server leaves
     // them to the kernel, which autotunes them (as Node does).
     notes.add("server.send_buffer and server.recv_buffer are left to the kernel (autotuned), as Node leaves them.");

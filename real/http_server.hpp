@@ -76,6 +76,15 @@ private:
     std::uint64_t served_ = 0;
 };
 
+// The handler of server.program (hello, site, stream, blocking). Throws
+// std::invalid_argument("server.program: ...") for another program, and
+// std::runtime_error when the stream program cannot make its file.
+std::unique_ptr<HttpHandler> make_http_handler(const sim::ServerParams& params);
+// The server's options from the scenario: keepAliveTimeout, backlog,
+// highWaterMark; headersTimeout, requestTimeout and the checking interval
+// keep Node 20's defaults (tests and the TLS layer may change them).
+HttpServerOptions http_server_options(const sim::ServerParams& params);
+
 // The real form of the scenario's HTTP server programs (hello, site,
 // stream, blocking). Scenario fields the real server cannot honour are
 // listed in `notes`. Throws std::invalid_argument("server.program: ...")
