@@ -45,6 +45,7 @@ HttpConnection::HttpConnection(HttpServerContext& server) : server_(server), mes
 
 HttpConnection::~HttpConnection() {
     disarm_keep_alive();
+    stop_keep_alive_timer();
     if (server_.corked_by == this) {
         server_.corked_by = nullptr;
         server_.cork.clear();
@@ -75,10 +76,7 @@ void HttpConnection::on_data(Duplex&, std::string_view bytes) {
     if (closed_ || input_done_ || !stream_ || bytes.empty()) return;
     // Node refreshes the socket's timeout on every chunk the parser
     // consumes (socket._unrefTimer), so keepAliveTimeout counts idle time.
-    if (keep_alive_armed_) {
-        disarm_keep_alive();
-        arm_keep_alive();
-    }
+    if (keep_alive_armed_) keep_alive_deadline_ = monotonic_now() + server_.timeouts.keep_alive_ns;
     if (!parser_) {
         sim::HttpParserEvents& events = *this;  // a private base: converted here, inside the class
         parser_ = std::make_unique<sim::HttpParser>(sim::HttpParser::Mode::request, events);
@@ -97,6 +95,7 @@ void HttpConnection::on_data(Duplex&, std::string_view bytes) {
 }
 
 void HttpConnection::on_message_begin() {
+    if (input_done_) return;  // after Connection: close, an error or the peer's FIN, nothing more is read
     ++requests_;
     in_message_ = true;
     headers_done_ = false;
@@ -106,11 +105,13 @@ void HttpConnection::on_message_begin() {
 }
 
 void HttpConnection::on_url(std::string_view piece) {
+    if (input_done_) return;  // after Connection: close, an error or the peer's FIN, nothing more is read
     Tracer& tracer = server_.loop.tracer();
     record(Kind::http_url, {tracer.text(piece), static_cast<std::int64_t>(piece.size())});
 }
 
 void HttpConnection::on_headers_complete(const sim::HttpHead& head) {
+    if (input_done_) return;  // after Connection: close, an error or the peer's FIN, nothing more is read
     Tracer& tracer = server_.loop.tracer();
     headers_done_ = true;
     char version[8];
@@ -130,6 +131,7 @@ void HttpConnection::on_headers_complete(const sim::HttpHead& head) {
 }
 
 void HttpConnection::on_body(std::string_view bytes) {
+    if (input_done_) return;  // after Connection: close, an error or the peer's FIN, nothing more is read
     const std::uint32_t found = record(Kind::http_body, {static_cast<std::int64_t>(bytes.size())});
     if (!parsing_) return;
     parsing_->body_received_ += bytes.size();
@@ -138,12 +140,16 @@ void HttpConnection::on_body(std::string_view bytes) {
 }
 
 void HttpConnection::on_chunk_header(std::uint64_t size) {
+    if (input_done_) return;  // after Connection: close, an error or the peer's FIN, nothing more is read
     record(Kind::http_chunk_header, {static_cast<std::int64_t>(size)});
 }
 
-void HttpConnection::on_chunk_complete() { record(Kind::http_chunk_complete, {}); }
+void HttpConnection::on_chunk_complete() {
+    if (!input_done_) record(Kind::http_chunk_complete, {});
+}
 
 void HttpConnection::on_message_complete() {
+    if (input_done_) return;  // after Connection: close, an error or the peer's FIN, nothing more is read
     const std::uint32_t complete = record(Kind::http_message_complete, {requests_});
     in_message_ = false;
     timed_ = false;  // Node's connections list stops checking it until the next request begins
@@ -198,6 +204,7 @@ void HttpConnection::on_close(Duplex&, bool) {
     closed_ = true;
     input_done_ = true;
     disarm_keep_alive();
+    stop_keep_alive_timer();
     if (server_.corked_by == this) {
         server_.corked_by = nullptr;
         server_.cork.clear();
@@ -248,23 +255,43 @@ void HttpConnection::check_timeouts(Nanos now) {
     fail(request_timeout_response);
 }
 
+// keepAliveTimeout with at most one loop timer per connection: arming and
+// disarming only move the deadline (a request on a busy kept-alive
+// connection costs no timer), and the timer, when it fires, either finds
+// the deadline passed or starts again for the time that is left.
 void HttpConnection::arm_keep_alive() {
     const Nanos timeout = server_.timeouts.keep_alive_ns;
     if (keep_alive_armed_ || closed_ || timeout <= 0) return;
     keep_alive_armed_ = true;
-    keep_alive_timer_ = server_.loop.start_timer(timeout, [this] { keep_alive_expired(); });
+    keep_alive_deadline_ = monotonic_now() + timeout;
+    if (!keep_alive_timer_pending_) start_keep_alive_timer(timeout);
 }
 
-void HttpConnection::disarm_keep_alive() {
-    if (!keep_alive_armed_) return;
-    keep_alive_armed_ = false;
+void HttpConnection::disarm_keep_alive() { keep_alive_armed_ = false; }
+
+void HttpConnection::start_keep_alive_timer(Nanos delay) {
+    keep_alive_timer_pending_ = true;
+    keep_alive_timer_ = server_.loop.start_timer(delay, [this] {
+        keep_alive_timer_pending_ = false;
+        keep_alive_fired();
+    });
+}
+
+void HttpConnection::stop_keep_alive_timer() {
+    if (!keep_alive_timer_pending_) return;
+    keep_alive_timer_pending_ = false;
     server_.loop.stop_timer(keep_alive_timer_);
 }
 
-void HttpConnection::keep_alive_expired() {
+void HttpConnection::keep_alive_fired() {
+    if (!keep_alive_armed_ || closed_) return;
+    const Nanos left = keep_alive_deadline_ - monotonic_now();
+    if (left > 0) {
+        start_keep_alive_timer(left);
+        return;
+    }
     // socket.setTimeout(keepAliveTimeout) fired and nobody listens for
     // 'timeout': the server destroys the idle socket.
-    if (!keep_alive_armed_ || closed_) return;
     keep_alive_armed_ = false;
     record(Kind::http_keep_alive_timeout, {server_.timeouts.keep_alive_ns, served_});
     input_done_ = true;

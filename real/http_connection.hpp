@@ -165,7 +165,9 @@ private:
     void fail(std::string_view response);  // an error response (if none began), then destroy
     void arm_keep_alive();
     void disarm_keep_alive();
-    void keep_alive_expired();
+    void start_keep_alive_timer(Nanos delay);
+    void stop_keep_alive_timer();
+    void keep_alive_fired();
     std::uint64_t writable_length() const;
     std::uint32_t record(trace::Kind kind, std::initializer_list<std::int64_t> fields);
 
@@ -175,6 +177,7 @@ private:
     std::vector<std::shared_ptr<HttpExchange>> responses_;  // unfinished responses, oldest first
     std::shared_ptr<HttpExchange> parsing_;             // the request whose body is being parsed
     Nanos message_start_ = 0;    // when the connection or the current request began (headersTimeout)
+    Nanos keep_alive_deadline_ = 0;  // while armed: when the idle connection is closed
     TimerId keep_alive_timer_ = 0;
     std::uint32_t parse_record_ = 0xffffffffu;  // the http.parse of the chunk being parsed (a cause)
     std::int32_t conn_ = -1;
@@ -184,7 +187,8 @@ private:
     bool in_message_ = false;        // between message_begin and message_complete
     bool timed_ = true;              // headersTimeout/requestTimeout apply (the connection's first request, or one begun)
     bool headers_done_ = false;      // the current request's head is complete
-    bool keep_alive_armed_ = false;
+    bool keep_alive_armed_ = false;         // keepAliveTimeout applies now
+    bool keep_alive_timer_pending_ = false; // a loop timer is started (it may find the deadline moved)
     bool input_done_ = false;        // no more requests are read (Connection: close, an error, the peer's FIN)
     bool ended_ = false;             // our side was ended (FIN after the queued bytes)
     bool closed_ = false;            // the stream said 'close'

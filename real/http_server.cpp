@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "real/http_handlers.hpp"
+#include "real/scenario_real.hpp"
 
 namespace loopscope::real {
 
@@ -15,6 +16,8 @@ HttpServerProgram::HttpServerProgram(Loop& loop, std::unique_ptr<HttpHandler> ha
           auto connection = std::make_unique<HttpConnection>(context_);
           HttpConnection& c = *connection;
           c.attach(std::make_unique<TcpStream>(loop_, fd, c, options_.stream));
+          // http.Server's 'connection' listener: Node's own, not the program's.
+          loop_.tracer().record(trace::Kind::js_connection, c.conn(), {0});
           add(std::move(connection));
       }),
       alive_(std::make_shared<char>(0)) {}
@@ -142,27 +145,26 @@ std::unique_ptr<HttpHandler> make_http_handler(const sim::ServerParams& p) {
     throw std::invalid_argument("server.program: \"" + p.program + "\" is not an HTTP program (hello, site, stream, blocking)");
 }
 
-HttpServerOptions http_server_options(const sim::ServerParams& p) {
+HttpServerOptions http_server_options(const sim::Scenario& scenario) {
+    const sim::ServerParams& p = scenario.server;
     HttpServerOptions options;
     options.backlog = p.backlog;
     options.timeouts.keep_alive_ns = p.keep_alive_timeout_ns;
     options.stream.high_water_mark = p.high_water_mark;
+    // Setting SO_SNDBUF/SO_RCVBUF turns off Linux's autotuning: only when
+    // the lesson asks for a size (the echo programs do the same).
+    if (sets_field(scenario, "server.send_buffer")) options.stream.send_buffer = p.send_buffer;
+    if (sets_field(scenario, "server.recv_buffer")) options.stream.recv_buffer = p.recv_buffer;
+    // The parser consumes the socket: each chunk is an http.parse, not a js.data.
+    options.stream.trace_data_callback = false;
     return options;
 }
 
 std::unique_ptr<HttpServerProgram> make_http_server_program(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
-    const sim::ServerParams& p = scenario.server;
-    std::unique_ptr<HttpHandler> handler = make_http_handler(p);
-    const HttpServerOptions options = http_server_options(p);
-    // The simulator's buffer sizes are its model's; a real server leaves
-    // them to the kernel, which autotunes them (as Node does).
-    notes.add("server.send_buffer and server.recv_buffer are left to the kernel (autotuned), as Node leaves them.");
-    notes.add("server.cpu_per_callback_ns is not used: the real server's callbacks take the CPU time they take.");
-    if (p.model != "event-loop")
-        notes.add("server.model \"" + p.model + "\" has no real form: the real HTTP server runs on the event loop.");
-    if (p.program == "stream")
-        notes.add("server.disk_bytes_per_second is not used: the stream program reads a real temporary file with pread() on the loop's thread.");
-    return std::make_unique<HttpServerProgram>(loop, std::move(handler), options);
+    std::unique_ptr<HttpHandler> handler = make_http_handler(scenario.server);
+    if (scenario.server.program == "stream")
+        notes.add("server.program stream reads a real temporary file with pread() on the loop's thread (Node reads on its thread pool).");
+    return std::make_unique<HttpServerProgram>(loop, std::move(handler), http_server_options(scenario));
 }
 
 std::unique_ptr<ServerProgram> make_http_server(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {

@@ -81,9 +81,9 @@ private:
 // std::runtime_error when the stream program cannot make its file.
 std::unique_ptr<HttpHandler> make_http_handler(const sim::ServerParams& params);
 // The server's options from the scenario: keepAliveTimeout, backlog,
-// highWaterMark; headersTimeout, requestTimeout and the checking interval
+// highWaterMark, the buffer sizes it sets; headersTimeout, requestTimeout and the checking interval
 // keep Node 20's defaults (tests and the TLS layer may change them).
-HttpServerOptions http_server_options(const sim::ServerParams& params);
+HttpServerOptions http_server_options(const sim::Scenario& scenario);
 
 // The real form of the scenario's HTTP server programs (hello, site,
 // stream, blocking). Scenario fields the real server cannot honour are

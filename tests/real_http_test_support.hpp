@@ -135,7 +135,7 @@ private:
         real::LoopOptions options = real_loop_options();
         options.trace_limits.records = 1u << 18;
         real::Loop loop(options);
-        real::HttpServerOptions server_options = real::http_server_options(scenario_.server);
+        real::HttpServerOptions server_options = real::http_server_options(scenario_);
         if (tune) tune(server_options);
         auto program = std::make_unique<real::HttpServerProgram>(loop, real::make_http_handler(scenario_.server), server_options);
         if (program->listen("127.0.0.1", 0)) {

@@ -320,9 +320,10 @@ TEST_CASE("the blocking program's slow request holds up the others and the inter
     CHECK(slow_body.at(0) == "report ready");
     // The fast request waited for most of the 150 ms burn.
     CHECK(waited >= 100);
+    std::this_thread::sleep_for(milliseconds(60));  // the interval runs on time again
     server.stop();
     std::int64_t latest = 0;
     for (const auto* r : server.of_kind(Kind::js_timer)) latest = std::max(latest, r->field("late"));
     CHECK(latest >= 100'000'000);
-    CHECK(server.count(Kind::js_timer) >= 2);
+    CHECK(server.count(Kind::js_timer) >= 3);
 }
