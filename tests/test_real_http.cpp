@@ -6,6 +6,7 @@
 // http.createServer on this machine (Date aside).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -326,4 +327,49 @@ TEST_CASE("the blocking program's slow request holds up the others and the inter
     for (const auto* r : server.of_kind(Kind::js_timer)) latest = std::max(latest, r->field("late"));
     CHECK(latest >= 100'000'000);
     CHECK(server.count(Kind::js_timer) >= 3);
+}
+
+TEST_CASE("the program registry makes the real HTTP servers, and says which programs it has", "[real][http]") {
+    real::Loop loop(test::real_loop_options());
+    real::RunNotes notes;
+    for (const char* program : {"hello", "site", "stream", "blocking"}) {
+        sim::Scenario s = test::http_scenario(program);
+        s.server.file_bytes = 1000;
+        auto server = real::make_server_program(loop, s, notes);
+        REQUIRE(server != nullptr);
+        CHECK_FALSE(server->listen("127.0.0.1", 0));
+        CHECK(server->port() != 0);
+        server->close();
+    }
+    sim::Scenario s = test::http_scenario("no-such-program");
+    CHECK_THROWS_AS(real::make_http_server(loop, s, notes), std::invalid_argument);
+}
+
+TEST_CASE("adopt() serves a stream accepted elsewhere, as the TLS layer hands over its streams", "[real][http]") {
+    real::Loop loop(test::real_loop_options());
+    sim::Scenario s = test::http_scenario("hello");
+    real::HttpServerProgram server(loop, real::make_http_handler(s.server), real::http_server_options(s));
+    // Someone else's listener and stream (events first go nowhere), then adopt.
+    struct Nobody final : real::StreamEvents {} nobody;
+    real::TcpListener listener(loop, 2, [&](real::SocketFd fd) {
+        server.adopt(std::make_unique<real::TcpStream>(loop, fd, nobody));
+    });
+    REQUIRE_FALSE(listener.listen("127.0.0.1", 0));
+    std::string out;
+    std::atomic<bool> done{false};
+    std::thread client([&] {
+        RawClient c(listener.port());
+        c.send(get("/"));
+        c.read_responses(1, out);
+        done = true;
+    });
+    const auto until = real::monotonic_now() + 3'000'000'000;
+    while (!done && real::monotonic_now() < until) loop.run(real::monotonic_now() + 20'000'000);
+    client.join();
+    CHECK(test::without_date(out) == node_chunked_hello);
+    CHECK(server.connections_served() == 1);
+    listener.close();
+    server.close();
+    loop.run(real::monotonic_now() + 200'000'000);
+    CHECK(server.open_connections() == 0);
 }
