@@ -151,6 +151,14 @@ TEST_CASE("a client that resets mid-response of a big body is closed without har
         CHECK(server.left_open() == 0);
         CHECK(server.count(Kind::js_request) == 4);
         CHECK(server.count(Kind::http_response_end) == 1);  // only the normal client's response finished
+        // Each reset reached the server as an error on its socket (ECONNRESET
+        // or EPIPE), never as a SIGPIPE that would have killed this process.
+        std::size_t resets = 0;
+        for (const auto* e : server.of_kind(Kind::js_error)) {
+            const auto code = static_cast<trace::ErrorCode>(e->field("code"));
+            resets += code == trace::ErrorCode::econnreset || code == trace::ErrorCode::epipe ? 1 : 0;
+        }
+        CHECK(resets == 3);
     }
     CHECK(test::open_fd_count() == fds_before);
 }
