@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "real/http_server.hpp"
 #include "real/programs.hpp"
 #include "real/server_tcp.hpp"
 
@@ -21,6 +22,10 @@ constexpr ServerRow server_rows[] = {
     {"echo", make_tcp_server},
     {"sink", make_tcp_server},
     {"payload", make_tcp_server},
+    {"hello", make_http_server},
+    {"site", make_http_server},
+    {"stream", make_http_server},
+    {"blocking", make_http_server},
 };
 
 }  // namespace

@@ -421,7 +421,8 @@ void TcpStream::read_some() {
             } else {
                 const auto left = tracer.enabled() ? unread_bytes(fd_).value_or(0) : 0;
                 tracer.record(Kind::loop_read, conn_, {n, static_cast<std::int64_t>(left), 0, 0});
-                const std::uint32_t r = tracer.record(Kind::js_data, conn_, {n, 0});
+                const std::uint32_t r =
+                    options_.trace_data_callback ? tracer.record(Kind::js_data, conn_, {n, 0}) : no_record;
                 const Nanos started = tracer.enabled() ? monotonic_now() : 0;
                 events_->on_data(*this, std::string_view(buffer, static_cast<std::size_t>(n)));
                 if (r != no_record) tracer.set_field(r, 1, monotonic_now() - started);

@@ -46,6 +46,11 @@ struct StreamOptions {
     // most this many reads per readiness. A slow reader sets both small.
     std::size_t max_read_bytes = 0;
     int reads_per_wakeup = 32;
+    // Record each read's callback as js.data. http.Server reads its
+    // sockets from C++ (the parser consumes them), so its connections turn
+    // this off and record http.parse for each chunk instead, as the
+    // simulator does.
+    bool trace_data_callback = true;
 };
 
 class TcpStream final : public Duplex, public IoHandler {
