@@ -402,3 +402,32 @@ TEST_CASE("bad-request: Python's http.server refuses the POST with two lengths",
     rude.clients.request = "rude";
     CHECK_THROWS_AS(real::make_bad_request_client(loop, rude, notes), std::invalid_argument);
 }
+
+// The ten-thousand lesson's load: 10,000 connections need 10,000
+// descriptors in the child and as many in this process (the peer server).
+TEST_CASE("client process: 10,000 load connections held at once, every request answered", "[real][clients]") {
+    const real::FdBudget budget = real::raise_fd_limit();
+    if (budget.connections_that_fit(1) < 10'000) {
+        WARN("RLIMIT_NOFILE is " << budget.soft_limit << ": too low for 10,000 connections; not run");
+        return;
+    }
+    PeerServer server(PeerServer::Mode::http, 0, 11);
+    const auto scenario = scenario_with(R"({"program": "load", "count": 10000, "start_interval_ns": 20000})");
+    real::ChildOptions options;
+    options.loop = test::real_loop_options(1);
+    options.loop.trace_limits.records = 1u << 18;
+    options.loop.trace_limits.text_bytes = 8u << 20;  // 10,000 GETs of about 300 bytes
+    options.time_limit_ns = 10'000 * ms;
+    auto started = real::ClientProcess::start(scenario, "127.0.0.1", server.port(), options);
+    REQUIRE(std::holds_alternative<std::unique_ptr<real::ClientProcess>>(started));
+    const real::ChildResult result = std::get<std::unique_ptr<real::ClientProcess>>(started)->wait();
+    INFO(result.error);
+    REQUIRE(result.ok);
+    CHECK(result.notes.lines.empty());
+    CHECK(result.totals.connections == 10'000);
+    CHECK(result.totals.responses == 10'000);
+    CHECK(result.totals.peak_open == 10'000);
+    CHECK(server.peak_open() == 10'000);
+    CHECK(result.dropped == 0);
+    CHECK(records_of(*result.tracer, trace::Kind::client_connected).size() == 10'000);
+}
