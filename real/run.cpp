@@ -95,7 +95,7 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
         result.notes.add("the time limit (" + std::to_string(limit / 1'000'000) +
                          " ms) ended the run before every client had finished");
     if (options.trace) {
-        const Tracer* tracers[] = {&server_loop.tracer(), &client_loop.tracer()};
+        Tracer* tracers[] = {&server_loop.tracer(), &client_loop.tracer()};
         RealRunInfo info{result.backend, result.port, server->backlog(), started};
         result.trace = build_real_trace(scenario, info, tracers, segments, result.notes);
     }

@@ -159,6 +159,7 @@ std::unique_ptr<TcpStream> TcpStream::connect(Loop& loop, const std::string& hos
     // the window scale the SYN offers.
     apply_options(fd, options);
     const Nanos started = monotonic_now();
+    const std::uint64_t started_stamp = cycle_stamp();
     const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
     const int connect_errno = rc < 0 ? errno : 0;
     std::unique_ptr<TcpStream> stream(new TcpStream(loop, fd, events, options, true));
@@ -167,7 +168,7 @@ std::unique_ptr<TcpStream> TcpStream::connect(Loop& loop, const std::string& hos
     // Stamped with the time connect() was called: on loopback the server's
     // loop may accept before this thread gets to record anything.
     const std::int64_t port_field = port;
-    loop.tracer().record_at(started, Kind::client_connect, stream->conn_, &port_field, 1);
+    loop.tracer().record_at(started_stamp, Kind::client_connect, stream->conn_, &port_field, 1);
     stream->record_tcp_state();
     if (rc == 0 || connect_errno == EINPROGRESS) {
         stream->update_interest();  // writable: the handshake is done

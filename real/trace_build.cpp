@@ -73,14 +73,16 @@ private:
 }  // namespace
 
 trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& info,
-                              std::span<const Tracer* const> tracers, std::span<const CapturedSegment> segments,
+                              std::span<Tracer* const> tracers, std::span<const CapturedSegment> segments,
                               RunNotes& notes) {
+    for (Tracer* t : tracers) t->finish_clock();
     std::vector<Item> items;
     std::size_t total = segments.size();
     for (const Tracer* t : tracers) total += t->size();
     items.reserve(total);
     for (std::uint32_t s = 0; s < tracers.size(); ++s)
-        for (std::uint32_t i = 0; i < tracers[s]->size(); ++i) items.push_back(Item{(*tracers[s])[i].time, s, i});
+        for (std::uint32_t i = 0; i < tracers[s]->size(); ++i)
+            items.push_back(Item{tracers[s]->time_of((*tracers[s])[i]), s, i});
     const auto capture_source = static_cast<std::uint32_t>(tracers.size());
     for (std::uint32_t i = 0; i < segments.size(); ++i) items.push_back(Item{segments[i].time, capture_source, i});
     // Stable: records of one tracer keep their recorded order at equal times.

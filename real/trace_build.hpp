@@ -28,7 +28,7 @@ struct RealRunInfo {
 // port (the key every record carries); a port seen again in a later
 // client.connect starts a new connection.
 trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& info,
-                              std::span<const Tracer* const> tracers, std::span<const CapturedSegment> segments,
+                              std::span<Tracer* const> tracers, std::span<const CapturedSegment> segments,
                               RunNotes& notes);
 
 }  // namespace loopscope::real

@@ -25,7 +25,7 @@ inline constexpr int max_record_fields = 8;
 // One event as recorded: 88 bytes, no pointers. Text fields hold a handle
 // from Tracer::text() (an offset and length into the tracer's text arena).
 struct TraceRecord {
-    Nanos time;
+    std::uint64_t stamp;  // cycle_stamp(); Tracer::time_of() gives monotonic ns
     trace::Kind kind;
     std::uint8_t host;
     std::uint8_t field_count;
@@ -56,9 +56,11 @@ public:
     std::uint32_t record(trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields,
                          std::uint32_t cause = no_record) noexcept {
         if (!enabled_) return no_record;
-        return record_at(monotonic_now(), kind, conn, fields.begin(), fields.size(), cause);
+        return record_at(cycle_stamp(), kind, conn, fields.begin(), fields.size(), cause);
     }
-    std::uint32_t record_at(Nanos time, trace::Kind kind, std::int32_t conn, const std::int64_t* fields,
+    // With a stamp taken earlier (cycle_stamp()): an event whose moment
+    // came before the code could record it.
+    std::uint32_t record_at(std::uint64_t stamp, trace::Kind kind, std::int32_t conn, const std::int64_t* fields,
                             std::size_t count, std::uint32_t cause = no_record) noexcept {
         if (!enabled_) return no_record;
         if (used_ == limits_.records || count > max_record_fields) {
@@ -66,7 +68,7 @@ public:
             return no_record;
         }
         TraceRecord& r = records_[used_];
-        r.time = time;
+        r.stamp = stamp;
         r.kind = kind;
         r.host = host_;
         r.field_count = static_cast<std::uint8_t>(count);
@@ -88,7 +90,18 @@ public:
         if (record != no_record) records_[record].fields[field] = value;
     }
 
+    // Forgets every record (the buffers stay reserved): a benchmark's
+    // repeated runs, a served trace after it was written.
+    void clear() noexcept {
+        used_ = 0;
+        text_used_ = 0;
+        dropped_ = 0;
+    }
+
     std::size_t size() const noexcept { return used_; }
+    // Takes the second calibration point; call once recording has stopped.
+    void finish_clock() noexcept { clock_.calibrate(); }
+    Nanos time_of(const TraceRecord& r) const noexcept { return clock_.to_nanos(r.stamp); }
     const TraceRecord& operator[](std::size_t i) const noexcept { return records_[i]; }
     std::string_view text_of(std::int64_t handle) const noexcept;
     std::uint64_t dropped() const noexcept { return dropped_; }
@@ -102,6 +115,7 @@ private:
     std::size_t used_ = 0;
     std::size_t text_used_ = 0;
     std::uint64_t dropped_ = 0;
+    StampClock clock_;
 };
 
 }  // namespace loopscope::real

@@ -3,6 +3,8 @@
 // headless on every built-in lesson at its first, middle and last step.
 #include <catch2/catch.hpp>
 
+#include <ctime>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -117,6 +119,18 @@ TEST_CASE("row_at_or_before finds the cursor's place in the filtered rows", "[pa
     CHECK_FALSE(ui::row_at_or_before({}, 5).has_value());
 }
 
+namespace {
+// CPU time of this thread: the machine running the suite is shared, and a
+// wall clock also counts the time other processes had the core. These are
+// sanity bounds far above the measured costs (docs/performance.md has the
+// numbers); the benchmarks measure.
+std::chrono::nanoseconds thread_cpu_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+}  // namespace
+
 TEST_CASE("filter_events on a 1M-event trace takes well under 100 ms", "[panels][big]") {
     const trace::Trace t = lesson_trace("tcp-echo", {"clients.count=17000"});
     REQUIRE(t.size() > 900000);
@@ -124,12 +138,12 @@ TEST_CASE("filter_events on a 1M-event trace takes well under 100 ms", "[panels]
     f.lanes = ui::lane_bit(Lane::kernel) | ui::lane_bit(Lane::js);
     f.conn = 1234;
     f.text = "e";
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = thread_cpu_now();
     const auto rows = ui::filter_events(t, f);
     ui::EventFilter by_lane;
     by_lane.lanes = ui::lane_bit(Lane::wire);
     const auto wire_rows = ui::filter_events(t, by_lane);
-    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const auto elapsed = thread_cpu_now() - start;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
     WARN("two filters over " << t.size() << " events: " << ms << " ms");
     CHECK(!rows.empty());
@@ -142,9 +156,9 @@ TEST_CASE("panels build a frame quickly on a 1M-event trace", "[panels][big]") {
     const trace::Trace t = lesson_trace("tcp-echo", {"clients.count=17000"});
     REQUIRE(t.size() > 900000);
     const trace::Cursor cursor(t);
-    const auto model_start = std::chrono::steady_clock::now();
+    const auto model_start = thread_cpu_now();
     const ui::SequenceModel model(t);
-    const auto model_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - model_start).count();
+    const auto model_ms = std::chrono::duration_cast<std::chrono::milliseconds>(thread_cpu_now() - model_start).count();
     WARN("sequence model of " << model.segments.size() << " segments: " << model_ms << " ms");
     test::HeadlessImGui imgui;
     const ui::ViewStyle style = ui::make_view_style(false, 1.0f, true);
@@ -154,9 +168,9 @@ TEST_CASE("panels build a frame quickly on a 1M-event trace", "[panels][big]") {
     const std::size_t step = t.size() / 2;
     const trace::WorldState state = cursor.state_at(step);
     constexpr int frames = 20;
-    std::chrono::steady_clock::duration slowest{};
+    std::chrono::nanoseconds slowest{};
     for (int frame = 0; frame < frames; ++frame) {
-        const auto start = std::chrono::steady_clock::now();
+        const auto start = thread_cpu_now();
         imgui.new_frame();
         ImGui::SetNextWindowSize(ImVec2(640, 720));
         ImGui::Begin("left");
@@ -173,7 +187,7 @@ TEST_CASE("panels build a frame quickly on a 1M-event trace", "[panels][big]") {
         ImGui::End();
         CHECK(imgui.render() > 0);
         // The first frame filters the rows once; the rest are what scrolling costs.
-        if (frame > 0) slowest = std::max(slowest, std::chrono::steady_clock::now() - start);
+        if (frame > 0) slowest = std::max(slowest, thread_cpu_now() - start);
     }
     const auto slowest_us = std::chrono::duration_cast<std::chrono::microseconds>(slowest).count();
     WARN("slowest frame of the four panels (cursor moving every frame): " << slowest_us << " us");

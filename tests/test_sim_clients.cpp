@@ -65,7 +65,7 @@ TEST_CASE("an upload's writes each carry their own part of the text, at most 204
     CHECK(before == 100'000);
 }
 
-TEST_CASE("binary bytes are not copied into the trace; CR, LF and TAB are text", "[sim][clients][payload]") {
+TEST_CASE("binary bytes end the text copied into the trace, and CR, LF and TAB are text", "[sim][clients][payload]") {
     auto s = test::basic_scenario();
     s.server.program = "sink";
     s.clients.program = "slow-reader";
@@ -74,10 +74,14 @@ TEST_CASE("binary bytes are not copied into the trace; CR, LF and TAB are text",
         const auto writes = test::find_all(t, Kind::loop_write);
         REQUIRE(writes.size() == 1);
         CHECK(test::field(t, writes[0], "accepted") == 5);
-        CHECK(data_of(t, writes[0]).empty());
+        CHECK(data_of(t, writes[0]) == "ab");  // the printable prefix (docs/trace-format.md)
     }
     SECTION("a byte above 0x7e") {
         const auto t = test::run(s, std::make_unique<OneWrite>("caf\xc3\xa9"));
+        CHECK(data_of(t, test::find_all(t, Kind::loop_write)[0]) == "caf");
+    }
+    SECTION("a binary first byte") {
+        const auto t = test::run(s, std::make_unique<OneWrite>(std::string("\x16\x03\x01", 3)));
         CHECK(data_of(t, test::find_all(t, Kind::loop_write)[0]).empty());
     }
     SECTION("HTTP's line endings and a tab") {

@@ -251,7 +251,7 @@ sim::Scenario browser_scenario(bool keep_alive) {
 
 }  // namespace
 
-TEST_CASE("a keep-alive browser reuses its connections; without keep-alive each request has its own", "[sim][http][keepalive]") {
+TEST_CASE("a keep-alive browser reuses its connections, and without keep-alive each request has its own", "[sim][http][keepalive]") {
     const auto kept = test::run(browser_scenario(true));
     const auto closed = test::run(browser_scenario(false));
     // 2 page loads of 7 files each.

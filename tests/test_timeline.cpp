@@ -589,7 +589,7 @@ TEST_CASE("clicking a group's title folds and unfolds it, and the panel stops fo
     CHECK(h.view.lines.size() == lines);  // the choice stays
 }
 
-TEST_CASE("a trace with a long quiet tail opens on its busy part; fit-all still shows everything", "[timeline]") {
+TEST_CASE("a trace with a long quiet tail opens on its busy part, and fit-all still shows everything", "[timeline]") {
     const trace::Trace t = lesson_trace("lifecycle");
     const TimelineModel model(t);
     const auto [first, last] = initial_window(t, model);

@@ -79,7 +79,7 @@ std::uint64_t bytes_of(const std::vector<Sent>& sent, const std::string& name, T
 
 }  // namespace
 
-TEST_CASE("TLS 1.3: ClientHello; ServerHello..Finished; client Finished, in one round trip", "[tls]") {
+TEST_CASE("TLS 1.3: ClientHello, then ServerHello..Finished, then client Finished, in one round trip", "[tls]") {
     sim::TlsConfig config;
     config.certificate_bytes = 2000;
     Pair p(config);
@@ -109,7 +109,7 @@ TEST_CASE("TLS 1.3: ClientHello; ServerHello..Finished; client Finished, in one 
     REQUIRE(static_cast<unsigned char>(p.server_wire_total[133]) == 23);
 }
 
-TEST_CASE("TLS 1.2: ClientHello; ServerHello..ServerHelloDone; ClientKeyExchange, CCS, Finished; CCS, Finished", "[tls]") {
+TEST_CASE("TLS 1.2: ClientHello, ServerHello..ServerHelloDone, ClientKeyExchange + CCS + Finished, CCS + Finished", "[tls]") {
     sim::TlsConfig config;
     config.version = 12;
     config.signature = sim::Signature::rsa_2048;

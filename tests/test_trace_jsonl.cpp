@@ -129,7 +129,7 @@ TEST_CASE("ids and causes map between file ids and indices", "[trace][jsonl]") {
         REQUIRE(t.index_of_id(t.id(i)) == i);
     }
     // The file itself names causes by id: the third event (index 2) was caused by index 1, id 6.
-    CHECK(text.find("\"id\":8,\"t\":2000,\"kind\":\"client.write\",\"lane\":\"client\",\"host\":0,\"conn\":1,\"cause\":6,") !=
+    CHECK(text.find("\"id\":8,\"t\":2000,\"kind\":\"client.connected\",\"lane\":\"client\",\"host\":0,\"conn\":1,\"cause\":6,") !=
           std::string::npos);
 }
 

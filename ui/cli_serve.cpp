@@ -102,7 +102,7 @@ int command_serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
     out << "loopscope serve: stopped\n";
 
     if (!args.trace.empty()) {
-        const real::Tracer* tracers[] = {&loop.tracer()};
+        real::Tracer* tracers[] = {&loop.tracer()};
         real::RealRunInfo info{std::string(loop.poller().name()), server->port(), server->backlog(), started};
         try {
             const trace::Trace trace = real::build_real_trace(scenario, info, tracers, {}, notes);

@@ -112,7 +112,9 @@ std::variant<std::unique_ptr<Document>, std::string> load_document(
         document->title = document->trace.header.scenario_title.empty() ? source.name
                                                                           : document->trace.header.scenario_title;
         document->lesson_text = lesson_text_of(document->trace);
-        document->origin = "trace " + std::filesystem::path(source.name).filename().string();
+        // A real run says so: its times were measured on a machine, not simulated.
+        document->origin = std::string(document->trace.header.source == "real" ? "real trace " : "trace ") +
+                           std::filesystem::path(source.name).filename().string();
         // A simulated trace carries its scenario: it can be run again with
         // other parameters. A real trace cannot.
         if (document->trace.header.source == "sim") {
