@@ -180,6 +180,12 @@ std::variant<std::unique_ptr<ClientProcess>, std::string> ClientProcess::start(c
                                                                                const std::string& host,
                                                                                std::uint16_t port, ChildOptions options,
                                                                                std::function<void()> on_finished) {
+    // The tracer the child's records are replayed into is made now, before
+    // the child records anything: records carry the CPU's time-stamp
+    // counter, which both processes share, and a tracer converts stamps to
+    // monotonic ns by a line from its own start to its finish_clock(), so
+    // starting it here spans the child's whole run.
+    auto replay = std::make_unique<Tracer>(options.loop.host, options.loop.trace, options.loop.trace_limits);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return std::string("cannot start the client process: pipe() failed: ") + std::strerror(errno);
@@ -195,11 +201,14 @@ std::variant<std::unique_ptr<ClientProcess>, std::string> ClientProcess::start(c
         run_child(fds[1], scenario, host, port, options);
     }
     ::close(fds[1]);
-    return std::unique_ptr<ClientProcess>(new ClientProcess(pid, fds[0], std::move(options), std::move(on_finished)));
+    return std::unique_ptr<ClientProcess>(
+        new ClientProcess(pid, fds[0], std::move(options), std::move(on_finished), std::move(replay)));
 }
 
-ClientProcess::ClientProcess(pid_t pid, int read_fd, ChildOptions options, std::function<void()> on_finished)
-    : pid_(pid), read_fd_(read_fd), options_(std::move(options)), on_finished_(std::move(on_finished)) {
+ClientProcess::ClientProcess(pid_t pid, int read_fd, ChildOptions options, std::function<void()> on_finished,
+                             std::unique_ptr<Tracer> replay)
+    : pid_(pid), read_fd_(read_fd), options_(std::move(options)), on_finished_(std::move(on_finished)),
+      replay_(std::move(replay)) {
     reader_ = std::thread([this] { read_all(); });
 }
 
@@ -285,7 +294,7 @@ ChildResult ClientProcess::wait() {
         }
         result.notes.add(std::move(line));
     }
-    result.tracer = std::make_unique<Tracer>(options_.loop.host, options_.loop.trace, options_.loop.trace_limits);
+    result.tracer = std::move(replay_);
     for (std::uint64_t i = 0; i < header.record_count; ++i) {
         TraceRecord r{};
         if (!in.read(&r, sizeof r) || static_cast<int>(r.kind) >= trace::kind_count || r.field_count > max_record_fields ||
@@ -305,7 +314,7 @@ ChildResult ClientProcess::wait() {
         }
         // Replayed in order, so every record keeps its number and every
         // cause still names the same record.
-        result.tracer->record_at(r.time, r.kind, r.conn, r.fields, r.field_count, r.cause);
+        result.tracer->record_at(r.stamp, r.kind, r.conn, r.fields, r.field_count, r.cause);
     }
     if (!error.empty()) {
         result.error = "the client process failed: " + error;

@@ -49,8 +49,9 @@ struct ChildResult {
     bool clients_done = false;  // every client finished before the time limit
     ClientTotals totals;
     RunNotes notes;
-    // The child's records, replayed (host and times as recorded); empty
-    // tracer when tracing was off.
+    // The child's records, replayed (host and stamps as recorded): its
+    // clock started before the fork, so finish_clock() and time_of() give
+    // the child's times; a disabled tracer when tracing was off.
     std::unique_ptr<Tracer> tracer;
     std::uint64_t dropped = 0;  // records the child's tracer could not keep
     int exit_status = -1;       // waitpid's status, decoded: the exit code, or 128 + signal
@@ -80,13 +81,15 @@ public:
     void kill();
 
 private:
-    ClientProcess(pid_t pid, int read_fd, ChildOptions options, std::function<void()> on_finished);
+    ClientProcess(pid_t pid, int read_fd, ChildOptions options, std::function<void()> on_finished,
+                  std::unique_ptr<Tracer> replay);
     void read_all();
 
     pid_t pid_;
     int read_fd_;
     ChildOptions options_;
     std::function<void()> on_finished_;
+    std::unique_ptr<Tracer> replay_;  // made before the fork (client_process.cpp says why)
     std::vector<char> bytes_;  // everything the child sent, filled by the reader thread
     bool overflow_ = false;    // it sent more than any honest child could
     std::atomic<bool> finished_{false};

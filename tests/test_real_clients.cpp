@@ -150,6 +150,7 @@ TEST_CASE("slow-reader: reads of at most read_bytes, read_interval_ns apart, unt
     program->start("127.0.0.1", server.port());
     REQUIRE(run_until_done(loop, *program, 5000 * ms));
     CHECK(program->totals().bytes_received == payload);
+    loop.tracer().finish_clock();
 
     const auto reads = records_of(loop.tracer(), trace::Kind::client_read);
     REQUIRE(reads.size() >= payload / 16384 + 1);
@@ -160,7 +161,7 @@ TEST_CASE("slow-reader: reads of at most read_bytes, read_interval_ns apart, unt
         if (eof) continue;
         CHECK(r->fields[0] <= 16384);
         total += static_cast<std::uint64_t>(r->fields[0]);
-        if (previous != nullptr) CHECK(r->time - previous->time >= 5 * ms);
+        if (previous != nullptr) CHECK(loop.tracer().time_of(*r) - loop.tracer().time_of(*previous) >= 5 * ms);
         previous = r;
     }
     CHECK(total == payload);
@@ -225,11 +226,12 @@ TEST_CASE("http-get read_slowly: the response arrives in reads of at most read_b
     program->start("127.0.0.1", server.port());
     REQUIRE(run_until_done(loop, *program, 5000 * ms));
     CHECK(program->totals().responses == 1);
+    loop.tracer().finish_clock();
     const auto reads = records_of(loop.tracer(), trace::Kind::client_read);
     REQUIRE(reads.size() >= 5);
     for (std::size_t i = 0; i < reads.size(); ++i) {
         CHECK(reads[i]->fields[0] <= 65536);
-        if (i > 0) CHECK(reads[i]->time - reads[i - 1]->time >= 2 * ms);
+        if (i > 0) CHECK(loop.tracer().time_of(*reads[i]) - loop.tracer().time_of(*reads[i - 1]) >= 2 * ms);
     }
 }
 
@@ -307,10 +309,12 @@ TEST_CASE("client process: the load client in a child returns the same totals an
     real::ChildOptions options;
     options.loop = test::real_loop_options(1);
     options.time_limit_ns = 5000 * ms;
+    const trace::Nanos before = real::monotonic_now();
     auto started = real::ClientProcess::start(scenario, "127.0.0.1", server.port(), options);
     REQUIRE(std::holds_alternative<std::unique_ptr<real::ClientProcess>>(started));
     auto& child = std::get<std::unique_ptr<real::ClientProcess>>(started);
     const real::ChildResult result = child->wait();
+    const trace::Nanos after = real::monotonic_now();
     INFO(result.error);
     REQUIRE(result.ok);
     CHECK(result.clients_done);
@@ -327,6 +331,19 @@ TEST_CASE("client process: the load client in a child returns the same totals an
     REQUIRE(!writes.empty());
     CHECK(result.tracer->text_of(writes.front()->fields[3]).starts_with("GET / HTTP/1.1"));
     for (const auto* r : records_of(*result.tracer, trace::Kind::client_write)) CHECK(r->host == 1);
+    // The child's stamps read as this process's monotonic times: inside
+    // the run, in order.
+    result.tracer->finish_clock();
+    trace::Nanos last = before;
+    std::size_t out_of_order = 0, outside = 0;
+    for (std::size_t i = 0; i < result.tracer->size(); ++i) {
+        const trace::Nanos t = result.tracer->time_of((*result.tracer)[i]);
+        out_of_order += t < last - 1000;  // a microsecond of clock error allowed
+        outside += t < before - 1000 || t > after;
+        last = std::max(last, t);
+    }
+    CHECK(out_of_order == 0);
+    CHECK(outside == 0);
 }
 
 TEST_CASE("client process: with too few descriptors the load client opens what fits and says so",
