@@ -3,7 +3,13 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "real/client_bad_request.hpp"
+#include "real/client_browser.hpp"
 #include "real/client_echo.hpp"
+#include "real/client_http_get.hpp"
+#include "real/client_load.hpp"
+#include "real/client_slow_reader.hpp"
+#include "real/client_uploader.hpp"
 #include "real/programs.hpp"
 
 namespace loopscope::real {
@@ -19,6 +25,12 @@ struct ClientRow {
 
 constexpr ClientRow client_rows[] = {
     {"echo", make_echo_client},
+    {"uploader", make_uploader_client},
+    {"slow-reader", make_slow_reader_client},
+    {"http-get", make_http_get_client},
+    {"browser", make_browser_client},
+    {"load", make_load_client},
+    {"bad-request", make_bad_request_client},
 };
 
 }  // namespace

@@ -75,7 +75,7 @@ public:
         r.conn = conn;
         r.cause = cause;
         r.reserved = 0;
-        std::memcpy(r.fields, fields, count * sizeof(std::int64_t));
+        if (count != 0) std::memcpy(r.fields, fields, count * sizeof(std::int64_t));  // {} may pass a null pointer
         return static_cast<std::uint32_t>(used_++);
     }
 
