@@ -3,7 +3,10 @@
 #include <csignal>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "real/capture.hpp"
+#include "real/client_process.hpp"
 #include "sim/recorder.hpp"
 #include "real/scenario_real.hpp"
 #include "real/trace_build.hpp"
@@ -26,6 +29,16 @@ LoopOptions loop_options(const RealOptions& options, std::uint8_t host, bool rec
     return loop;
 }
 
+// Every connection costs a descriptor on each end: with client and server
+// in one process, a lesson of many connections may not fit the limit, and
+// then the clients run in a child process with a limit of their own.
+bool clients_need_own_process(const sim::Scenario& scenario) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    const std::uint64_t needed = 2 * static_cast<std::uint64_t>(scenario.clients.count) + 256;
+    return limit.rlim_max != RLIM_INFINITY && needed > limit.rlim_max;
+}
+
 }  // namespace
 
 RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
@@ -38,7 +51,6 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
     Loop client_loop(loop_options(options, sim::client_host, false));
     result.backend = std::string(server_loop.poller().name());
     std::unique_ptr<ServerProgram> server = make_server_program(server_loop, scenario, result.notes);
-    std::unique_ptr<ClientProgram> clients = make_client_program(client_loop, scenario, result.notes);
 
     const Nanos started = monotonic_now();
     if (const std::error_code error = server->listen(options.listen_address, options.port))
@@ -56,30 +68,57 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
                                                   : std::min(scenario.stop_ns, max_time_limit_ns);
     const Nanos deadline = started + limit;
 
+    // The child is forked before this process starts its second thread.
+    const bool child_clients = clients_need_own_process(scenario);
+    std::unique_ptr<ClientProgram> clients;
+    if (!child_clients) clients = make_client_program(client_loop, scenario, result.notes);
+    std::unique_ptr<ClientProcess> child;
+    if (child_clients) {
+        ChildOptions child_options;
+        child_options.loop = loop_options(options, sim::client_host, false);
+        child_options.time_limit_ns = limit;
+        auto started_child = ClientProcess::start(scenario, options.listen_address, result.port, child_options);
+        if (auto* reason = std::get_if<std::string>(&started_child)) throw std::runtime_error(*reason);
+        child = std::move(std::get<std::unique_ptr<ClientProcess>>(started_child));
+        result.notes.add("the clients run in a child process: " + std::to_string(scenario.clients.count) +
+                         " connections need a file descriptor on each end, more than one process may open here");
+    }
+
     std::thread server_thread([&] { server_loop.run(deadline + server_grace_ns); });
-    std::thread client_thread([&] {
-        clients->start(options.listen_address, result.port);
-        while (!clients->done() && monotonic_now() < deadline) {
-            if (!client_loop.run_once()) break;
-        }
-    });
-    client_thread.join();
-    result.clients_done = clients->done();
+    ChildResult child_result;
+    if (child) {
+        child_result = child->wait();
+        if (!child_result.ok) result.notes.add("the client process failed: " + child_result.error);
+        result.clients_done = child_result.clients_done;
+        for (const std::string& line : child_result.notes.lines) result.notes.add(line);
+    } else {
+        std::thread client_thread([&] {
+            clients->start(options.listen_address, result.port);
+            while (!clients->done() && monotonic_now() < deadline) {
+                if (!client_loop.run_once()) break;
+            }
+        });
+        client_thread.join();
+        result.clients_done = clients->done();
+    }
 
     // Let the server finish what the clients' last bytes asked of it (an
     // echo, a FIN), then stop its loop from its own thread.
+    // `settle` lives here, in run_real's frame, until the server thread
+    // is joined: the timers it starts call it again.
+    std::function<void()> settle;
+    Nanos settle_until = 0;
+    settle = [&] {
+        if (server->open_connections() == 0 || monotonic_now() >= settle_until) server_loop.stop();
+        else server_loop.start_timer(settle_check_ns, settle);
+    };
     server_loop.post([&] {
-        const Nanos until = monotonic_now() + server_grace_ns;
-        std::function<void()> check;
-        check = [&, until] {
-            if (server->open_connections() == 0 || monotonic_now() >= until) server_loop.stop();
-            else server_loop.start_timer(settle_check_ns, check);
-        };
-        check();
+        settle_until = monotonic_now() + server_grace_ns;
+        settle();
     }, false);
     server_thread.join();
     result.server_open_at_end = server->open_connections();
-    result.clients = clients->totals();
+    result.clients = child ? child_result.totals : clients->totals();
     result.duration_ns = monotonic_now() - started;
 
     std::vector<CapturedSegment> segments;
@@ -89,13 +128,14 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
             result.notes.add("the packet capture dropped " + std::to_string(capture->dropped()) + " packets");
     }
     server->close();
-    clients->close();
+    if (clients) clients->close();
 
     if (!result.clients_done)
         result.notes.add("the time limit (" + std::to_string(limit / 1'000'000) +
                          " ms) ended the run before every client had finished");
     if (options.trace) {
-        Tracer* tracers[] = {&server_loop.tracer(), &client_loop.tracer()};
+        Tracer* client_tracer = child && child_result.tracer ? child_result.tracer.get() : &client_loop.tracer();
+        Tracer* tracers[] = {&server_loop.tracer(), client_tracer};
         RealRunInfo info{result.backend, result.port, server->backlog(), started};
         result.trace = build_real_trace(scenario, info, tracers, segments, result.notes);
     }

@@ -221,3 +221,26 @@ TEST_CASE("loopscope serve echo answers nc, and Ctrl-C flushes its trace", "[rea
     CHECK(t.header.source == "real");
     fs::remove_all(dir);
 }
+
+TEST_CASE("every lesson with a real form runs on real sockets and every client finishes", "[real][run]") {
+    // https needs the TLS layer; ten-thousand has its own test (the child process).
+    for (const char* id : {"tcp-echo", "chunks", "backpressure", "lifecycle", "request-flow", "http-hello",
+                           "stream-file", "keep-alive", "blocking"}) {
+        INFO(id);
+        const std::size_t fds_before = open_fds();
+        const real::RealResult result = real::run_real(lesson(id), options());
+        CHECK(result.clients_done);
+        CHECK(result.clients.connections >= 1);
+        CHECK(result.trace.size() > 50);
+        CHECK(open_fds() == fds_before);
+    }
+}
+
+TEST_CASE("ten-thousand in real mode holds 10,000 connections and completes every request", "[real][run]") {
+    const real::RealResult result = real::run_real(lesson("ten-thousand"), options());
+    CHECK(result.clients_done);
+    CHECK(result.clients.connections == 10000);
+    CHECK(result.clients.responses == 10000);
+    CHECK(result.clients.peak_open == 10000);
+    CHECK(trace::summarize(result.trace).requests == 10000);
+}
