@@ -10,12 +10,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "real/poller.hpp"
 #include "real/tracer.hpp"
+#include "trace/trace.hpp"
 
 namespace loopscope::real {
 
@@ -37,7 +40,15 @@ struct LoopOptions {
     TracerLimits trace_limits = {};
     // Readiness events fetched per wait, like libuv's 1024 for epoll.
     std::size_t max_events = 1024;
+    // Record the loop's own events (iterations, phases, notifier calls).
+    // A client program's loop turns this off: the lesson's loop is the
+    // server's, and the client's sockets record the client lane only.
+    bool record_loop = true;
 };
+
+// libuv reads into 64 KiB buffers; the loop owns one and every stream
+// reads into it, so an idle connection holds no read buffer.
+inline constexpr std::size_t read_buffer_bytes = 65536;
 
 using TimerId = std::uint64_t;
 
@@ -50,6 +61,8 @@ public:
 
     Poller& poller() { return *poller_; }
     Tracer& tracer() { return tracer_; }
+    bool records_loop() const { return record_loop_; }
+    char* read_buffer() { return read_buffer_.get(); }
     trace::NotifierApi api() const { return poller_->api(); }
     // The loop's time, updated at the start of each iteration (uv_now).
     Nanos now() const { return now_; }
@@ -75,6 +88,13 @@ public:
     void ref() { ++refs_; }
     void unref() { --refs_; }
 
+    // The trace's connection key of a socket (TcpStream sets it), so the
+    // loop's own records (notifier.ready, notifier.register) name the
+    // connection they concern.
+    void set_conn(SocketFd fd, std::int32_t conn);
+    void clear_conn(SocketFd fd);
+    std::int32_t fd_conn(SocketFd fd) const;
+
     // Thread-safe: runs `callback` on the loop's thread soon, waking it.
     void post(std::function<void()> callback);
 
@@ -95,8 +115,14 @@ private:
     void run_poll(Nanos timeout);
     void run_check();
     void run_closing();
-    Nanos poll_timeout(trace::PollReason& reason) const;
+    Nanos poll_timeout(trace::PollReason& reason);
+    void drain_async();
+    bool alive() const;
     void enter_phase(trace::LoopPhase phase);
+    std::uint32_t loop_record(trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields,
+                              std::uint32_t cause = no_record) noexcept {
+        return record_loop_ ? tracer_.record(kind, conn, fields, cause) : no_record;
+    }
 
     std::unique_ptr<Poller> poller_;
     Tracer tracer_;
@@ -104,6 +130,9 @@ private:
     Nanos now_ = 0;
     std::uint64_t iteration_ = 0;
     std::int64_t refs_ = 0;
+    std::unordered_map<SocketFd, std::int32_t> conns_;
+    bool record_loop_ = true;
+    std::unique_ptr<char[]> read_buffer_;
 };
 
 }  // namespace loopscope::real

@@ -15,6 +15,10 @@
 // Lifetime: the owner holds the stream (std::unique_ptr); the stream tells
 // its StreamEvents on_close() from the loop's close phase, after which the
 // owner may destroy it. The conn id in the trace is the client's port.
+//
+// A client-side stream (made by connect()) records the client lane's kinds
+// instead (client.connect, client.connected, client.write, client.read,
+// client.end, client.close), as the simulator's client programs do.
 #pragma once
 
 #include <cstdint>
@@ -28,12 +32,8 @@
 
 namespace loopscope::real {
 
-// Node 20's writableHighWaterMark and libuv's read buffer size.
+// Node 20's writableHighWaterMark.
 inline constexpr std::uint64_t default_high_water_mark = 16384;
-inline constexpr std::size_t read_buffer_bytes = 65536;
-// Reads per readiness before the loop moves on to other sockets (libuv
-// reads up to 32 times per uv__read).
-inline constexpr int reads_per_wakeup = 32;
 
 struct StreamOptions {
     std::uint64_t high_water_mark = default_high_water_mark;
@@ -42,6 +42,10 @@ struct StreamOptions {
     bool no_delay = true;           // TCP_NODELAY, as Node sets by default since v18
     // Record the data prefix of each loop.write (false for bulk senders).
     bool trace_payload_text = true;
+    // Reads: at most this many bytes per read() (0: the 64 KiB buffer), at
+    // most this many reads per readiness. A slow reader sets both small.
+    std::size_t max_read_bytes = 0;
+    int reads_per_wakeup = 32;
 };
 
 class TcpStream final : public Duplex, public IoHandler {
@@ -90,7 +94,12 @@ private:
     void finish_connect();
     void fail(std::error_code error);
     void close_now(bool had_error);
+    void maybe_close();
     void record_send_buffer();
+    void read_some();
+    void record_tcp_state();
+    std::shared_ptr<bool> alive_token();
+    std::uint32_t record_write(std::size_t offered, long accepted, bool eagain, std::string_view data);
 
     Loop& loop_;
     SocketFd fd_;
@@ -114,6 +123,9 @@ private:
     bool closing_ = false;
     bool client_side_ = false;
     Nanos connect_started_ = 0;
+    std::uint64_t total_sent_ = 0;  // bytes the kernel took
+    std::uint8_t tcp_state_ = 0;    // trace::TcpState last recorded (closed)
+    std::shared_ptr<bool> alive_;   // made at close: lets the close phase skip a stream already deleted
 };
 
 }  // namespace loopscope::real

@@ -30,10 +30,16 @@ std::int32_t ClientHost::connect(Nanos now, std::uint32_t client) {
     if (sockets_.size() <= static_cast<std::size_t>(conn)) sockets_.resize(static_cast<std::size_t>(conn) + 1);
     at(conn) = ClientSocket{};
     at(conn).client = client;
+    at(conn).connect_started = now;
     return conn;
 }
 
 void ClientHost::on_connected(Nanos now, std::int32_t conn, std::uint32_t cause) {
+    // The client's handshake is one round trip (SYN out, SYN-ACK back), and
+    // that round trip is the kernel's first RTT sample, as tcpi_rtt shows
+    // it right after connect() on a real machine.
+    const Nanos handshake = now - at(conn).connect_started;
+    cause = recorder_.emit(now, Kind::client_connected, client_host, conn, cause, {handshake, handshake});
     at(conn).cause = cause;
     program_->on_connected(*this, now, conn);
 }

@@ -63,6 +63,7 @@ private:
         std::uint32_t cause = trace::no_event;  // the last event that woke this socket
         std::uint64_t sent = 0;
         std::uint64_t received = 0;
+        Nanos connect_started = 0;  // when connect() was called, for client.connected
     };
     ClientSocket& at(std::int32_t conn) { return sockets_[static_cast<std::size_t>(conn)]; }
     const ClientSocket& at(std::int32_t conn) const { return sockets_[static_cast<std::size_t>(conn)]; }

@@ -156,6 +156,10 @@ struct Scenario {
     // The scenario as loaded (after --set overrides), compact JSON, copied
     // into the trace header so a trace says how it was made.
     std::string source_json = "{}";
+    // Only the members the file (and --set) gave, compact JSON: real mode
+    // tells which fields a lesson sets, to report the ones it ignores and
+    // to leave Linux's buffer autotuning alone unless a size is given.
+    std::string given_json = "{}";
 };
 
 std::string_view os_name(Os os);

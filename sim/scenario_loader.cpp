@@ -501,6 +501,7 @@ std::variant<Scenario, ScenarioError> load_scenario_text(std::string_view text, 
     Validator validator(text, file_name, std::move(overridden), overrides);
     if (auto error = validator.validate(root, scenario)) return *error;
     scenario.source_json = scenario_to_json(scenario);
+    scenario.given_json = root.dump();
     return scenario;
 }
 

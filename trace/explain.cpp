@@ -195,14 +195,14 @@ struct Row {
 
 constexpr Row rows[] = {
     {Kind::note_caption, [](const Sentence& s) { return s.text("text"); }},
+    {Kind::client_connect, [](const Sentence& s) {
+         return "The client calls connect() to port " + s.plain("port") + " for " + s.conn() +
+                ": its kernel sends a SYN to start the 3-way handshake.";
+     }},
     {Kind::client_connected, [](const Sentence& s) {
          return "connect() completed for " + s.conn() + " after " + s.nanos("handshake") +
                 ": SYN, SYN-ACK and ACK went back and forth, and the kernel now measures a round trip at " +
                 s.nanos("rtt") + ".";
-     }},
-    {Kind::client_connect, [](const Sentence& s) {
-         return "The client calls connect() to port " + s.plain("port") + " for " + s.conn() +
-                ": its kernel sends a SYN to start the 3-way handshake.";
      }},
     {Kind::client_write, [](const Sentence& s) {
          std::string text = "The client writes " + s.bytes("bytes") + " on " + s.conn() + "; its kernel's send buffer takes ";

@@ -25,6 +25,8 @@
 #include "trace/export_pcap.hpp"
 #include "trace/jsonl.hpp"
 #include "trace/summary.hpp"
+#include "ui/cli_real.hpp"
+#include "ui/cli_target.hpp"
 #include "ui/progress.hpp"
 #include "ui/stepper.hpp"
 #include "ui/terminal.hpp"
@@ -34,43 +36,6 @@
 namespace loopscope::ui {
 
 namespace {
-
-// A command's failure: the message for the error stream and the exit code.
-struct Failure {
-    int code = exit_bad_input;
-    std::string message;
-};
-
-// What a command line argument names: a built-in lesson, a scenario file or
-// a trace file.
-struct Target {
-    enum class Type { lesson, scenario, trace } type = Type::lesson;
-    const sim::Lesson* lesson = nullptr;
-    std::string path;
-};
-
-std::string lesson_ids() {
-    std::string ids;
-    for (const sim::Lesson& lesson : sim::builtin_lessons()) ids += (ids.empty() ? "" : ", ") + std::string(lesson.id);
-    return ids;
-}
-
-std::variant<Target, Failure> resolve_target(const std::string& name) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(name, ec))
-        return Target{trace::looks_like_trace_file(name) ? Target::Type::trace : Target::Type::scenario, nullptr, name};
-    if (const sim::Lesson* lesson = sim::find_lesson(name)) return Target{Target::Type::lesson, lesson, name};
-    return Failure{exit_bad_input, "\"" + name + "\" is neither a built-in lesson nor a file; the lessons are: " +
-                                       lesson_ids()};
-}
-
-std::variant<sim::Scenario, Failure> load_target_scenario(const Target& target,
-                                                          const std::vector<std::string>& overrides) {
-    auto loaded = target.type == Target::Type::lesson ? sim::load_lesson(*target.lesson, overrides)
-                                                      : sim::load_scenario_file(target.path, overrides);
-    if (auto* error = std::get_if<sim::ScenarioError>(&loaded)) return Failure{exit_bad_input, error->text()};
-    return std::get<sim::Scenario>(std::move(loaded));
-}
 
 // Simulates with a progress line on the error stream once the run has
 // taken more than a second of wall time.
@@ -452,6 +417,10 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
             },
             "1.0 to 3.0"));
 
+    RealArgs real_args;
+    ServeArgs serve_args;
+    add_real_commands(app, real_args, serve_args);
+
     std::string check_path;
     CLI::App* check = app.add_subcommand("check", "Validate a scenario (.json) or a trace (.jsonl).");
     check->add_option("file", check_path, "The file to check")->required();
@@ -470,6 +439,8 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     if (app.got_subcommand("step")) return command_step(step_args, interactive, out, err);
     if (app.got_subcommand("check")) return command_check(check_path, out, err);
     if (app.got_subcommand("export")) return command_export(export_args, out, err);
+    if (app.got_subcommand("real")) return command_real(real_args, out, err);
+    if (app.got_subcommand("serve")) return command_serve(serve_args, out, err);
     // No command: the viewer on the default lesson.
     return command_view(view_args, interactive, out, err);
 }

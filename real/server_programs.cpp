@@ -1,0 +1,37 @@
+// The registry of real server programs: scenario `server.program` → the
+// program that serves it on real sockets. One row per program.
+#include <stdexcept>
+#include <string_view>
+
+#include "real/programs.hpp"
+#include "real/server_tcp.hpp"
+
+namespace loopscope::real {
+
+namespace {
+
+using MakeServer = std::unique_ptr<ServerProgram> (*)(Loop&, const sim::Scenario&, RunNotes&);
+
+struct ServerRow {
+    std::string_view program;
+    MakeServer make;
+};
+
+constexpr ServerRow server_rows[] = {
+    {"echo", make_tcp_server},
+    {"sink", make_tcp_server},
+    {"payload", make_tcp_server},
+};
+
+}  // namespace
+
+std::unique_ptr<ServerProgram> make_server_program(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
+    for (const ServerRow& row : server_rows)
+        if (row.program == scenario.server.program) return row.make(loop, scenario, notes);
+    std::string known;
+    for (const ServerRow& row : server_rows) known += (known.empty() ? "" : ", ") + std::string(row.program);
+    throw std::invalid_argument("server.program \"" + scenario.server.program +
+                                "\" has no real form yet (real mode has: " + known + ")");
+}
+
+}  // namespace loopscope::real

@@ -1,0 +1,45 @@
+#include "real/tracer.hpp"
+
+namespace loopscope::real {
+
+namespace {
+// Text handles pack an offset (high 40 bits) and a length (low 24 bits).
+constexpr int text_length_bits = 24;
+constexpr std::int64_t text_length_mask = (std::int64_t{1} << text_length_bits) - 1;
+}  // namespace
+
+Tracer::Tracer(std::uint8_t host, bool enabled, TracerLimits limits)
+    : host_(host), enabled_(enabled), limits_(limits) {
+    if (!enabled_) {
+        limits_ = {0, 0};
+        return;
+    }
+    // new T[n] without () leaves the records uninitialised, so the kernel
+    // only backs the pages the run actually writes.
+    records_.reset(new TraceRecord[limits_.records]);
+    text_.reset(new char[limits_.text_bytes]);
+}
+
+std::int64_t Tracer::text(std::string_view bytes) noexcept {
+    if (!enabled_) return -1;
+    if (bytes.size() > static_cast<std::size_t>(text_length_mask) ||
+        limits_.text_bytes - text_used_ < bytes.size()) {
+        ++dropped_;
+        return -1;
+    }
+    std::memcpy(text_.get() + text_used_, bytes.data(), bytes.size());
+    const std::int64_t handle = (static_cast<std::int64_t>(text_used_) << text_length_bits) |
+                                static_cast<std::int64_t>(bytes.size());
+    text_used_ += bytes.size();
+    return handle;
+}
+
+std::string_view Tracer::text_of(std::int64_t handle) const noexcept {
+    if (handle < 0 || !text_) return {};
+    const auto offset = static_cast<std::size_t>(handle >> text_length_bits);
+    const auto length = static_cast<std::size_t>(handle & text_length_mask);
+    if (offset + length > text_used_) return {};
+    return {text_.get() + offset, length};
+}
+
+}  // namespace loopscope::real
