@@ -128,6 +128,7 @@ void TlsStream::on_end(Duplex&) {
     // disconnected before secure TLS connection was established".
     if (!established_) return fail(std::make_error_code(std::errc::connection_reset));
     emit_end();
+    end_after_peer();
 }
 
 void TlsStream::on_drain(Duplex&) { maybe_drain(); }
@@ -201,12 +202,22 @@ void TlsStream::read_plaintext() {
         flush_wire();
         in_read_ = false;
         // The peer's close_notify: its 'end'. Anything else is a bad record.
-        if (error == SSL_ERROR_ZERO_RETURN) return emit_end();
+        if (error == SSL_ERROR_ZERO_RETURN) {
+            emit_end();
+            return end_after_peer();
+        }
         return fail(take_tls_error());
     }
     // Reading can make OpenSSL write too (a TLS 1.3 KeyUpdate's answer).
     flush_wire();
     in_read_ = false;
+}
+
+void TlsStream::end_after_peer() {
+    // allowHalfOpen is false for TLS sockets too: once the peer has ended,
+    // this end sends its close_notify and FIN unless the owner already did
+    // (or destroyed the stream). Otherwise the TcpStream would send a bare FIN.
+    if (!ending_ && !destroyed_ && !failed_) end();
 }
 
 void TlsStream::emit_end() {

@@ -16,7 +16,8 @@
 // - on_connect() runs when the handshake is done, on both ends (a client's
 //   'secureConnect', a server's 'secureConnection').
 // - end() sends close_notify, then FIN once every byte is written; the
-//   peer's close_notify (or its FIN) is on_end().
+//   peer's close_notify (or its FIN) is on_end(), after which this end ends
+//   too unless the owner did (allowHalfOpen false, as in Node).
 // - a handshake that fails (garbage instead of a ClientHello, a version
 //   neither side accepts) sends OpenSSL's alert, then on_error() with the
 //   OpenSSL error (real/tls_error.hpp), then the stream closes.
@@ -125,6 +126,7 @@ private:
     // Moves what OpenSSL wrote (records) from the wbio to the TcpStream.
     void flush_wire();
     void emit_end();
+    void end_after_peer();
     void maybe_drain();
     void fail(std::error_code error);
 
