@@ -1,8 +1,12 @@
 #include "real/tls_trace.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <cstring>
+#include <string>
 
 namespace loopscope::real {
 
@@ -26,6 +30,34 @@ const char* content_type_name(int type) {
         case SSL3_RT_HANDSHAKE: return "handshake";
         case SSL3_RT_APPLICATION_DATA: return "application_data";
         default: return "unknown";
+    }
+}
+
+// The key exchange's group, as the simulator names it ("X25519").
+std::string group_name(int nid) {
+    switch (nid) {
+        case NID_X25519: return "X25519";
+        case NID_X448: return "X448";
+        case NID_X9_62_prime256v1: return "P-256";
+        case NID_secp384r1: return "P-384";
+        case NID_secp521r1: return "P-521";
+        default: {
+            const char* name = (nid & TLSEXT_nid_unknown) != 0 ? nullptr : OBJ_nid2sn(nid);
+            return name != nullptr ? name : "ECDHE";
+        }
+    }
+}
+
+// "ECDSA P-256 signature" or "RSA-2048 signature", from the server's key.
+std::string signature_name(X509* certificate) {
+    EVP_PKEY* key = certificate != nullptr ? X509_get0_pubkey(certificate) : nullptr;
+    if (key == nullptr) return "signature";
+    const std::string bits = std::to_string(EVP_PKEY_get_bits(key));
+    switch (EVP_PKEY_get_base_id(key)) {
+        case EVP_PKEY_EC: return bits == "256" ? "ECDSA P-256 signature" : "ECDSA signature";
+        case EVP_PKEY_RSA: return "RSA-" + bits + " signature";
+        case EVP_PKEY_ED25519: return "Ed25519 signature";
+        default: return "signature";
     }
 }
 
@@ -82,6 +114,7 @@ void TlsTrace::message(const SSL* ssl, std::int32_t conn, int write_p, int conte
                                            static_cast<std::int64_t>(len), version};
             last_message_ = tracer_.record_at(monotonic_now(), Kind::tls_handshake, conn, fields, 3);
             if (!SSL_is_init_finished(ssl) && last_message_ != no_record) provisional_.push_back(last_message_);
+            if (len > 0 && bytes[0] < 32) sent_in_call_ |= 1u << bytes[0];
             record(ssl, conn, last_message_);
             return;
         }
@@ -122,6 +155,25 @@ std::uint32_t TlsTrace::plain_bytes(const SSL* ssl) const {
         overhead = aead_tag_bytes + (chacha ? 0 : tls12_gcm_nonce_bytes);
     }
     return held_.length > overhead ? held_.length - overhead : 0;
+}
+
+void TlsTrace::crypto(const SSL* ssl, std::int32_t conn, Nanos started, Nanos cpu) {
+    const bool flight = (sent_in_call_ & (1u << SSL3_MT_SERVER_HELLO)) != 0;
+    const bool tls12_finish = SSL_version(ssl) == TLS1_2_VERSION && (sent_in_call_ & (1u << SSL3_MT_FINISHED)) != 0;
+    if (!flight && !tls12_finish) return;
+    const std::string group = group_name(SSL_get_negotiated_group(const_cast<SSL*>(ssl)));
+    std::string what;
+    if (!flight) {
+        what = group + " shared secret";
+    } else {
+        const std::string signature = signature_name(SSL_get_certificate(ssl));
+        what = SSL_version(ssl) == TLS1_3_VERSION
+                   ? group + " key share, " + group + " shared secret and " + signature
+                   : group + " key share and " + signature;
+    }
+    const std::int64_t fields[] = {tracer_.text(what), cpu};
+    // Stamped when the call began: the work came before the messages it sent.
+    tracer_.record_at(started, Kind::tls_crypto, conn, fields, 2);
 }
 
 void TlsTrace::established(const SSL* ssl, std::int32_t conn, Nanos hello_at) {

@@ -38,6 +38,15 @@ public:
     // Records the record still held back (application data has no message
     // callback after its header): called after every SSL_* call.
     void flush(const SSL* ssl, std::int32_t conn);
+    // Around a server's SSL_do_handshake call: tls.crypto for the calls
+    // that did the handshake's public-key work (the one that sent
+    // ServerHello: key share, and in TLS 1.3 the shared secret and the
+    // CertificateVerify signature, in TLS 1.2 ServerKeyExchange's signature;
+    // in TLS 1.2 also the one that answered ClientKeyExchange: the shared
+    // secret). `cpu` is the thread's CPU time the call took, which includes
+    // building and parsing its messages.
+    void begin_call() { sent_in_call_ = 0; }
+    void crypto(const SSL* ssl, std::int32_t conn, Nanos started, Nanos cpu);
     // tls.established, and the version of the messages sent before the
     // version was agreed (a client's ClientHello offers 1.3 even when the
     // server then picks 1.2; the field is the connection's version).
@@ -57,6 +66,7 @@ private:
     HeldRecord held_;
     bool tls12_protected_ = false;  // TLS 1.2: our ChangeCipherSpec went out, later records are sealed
     std::uint32_t last_message_ = no_record;
+    std::uint32_t sent_in_call_ = 0;  // bit n: a handshake message of type n was sent since begin_call()
     std::vector<std::uint32_t> provisional_;  // tls.handshake records sent before the version was known
 };
 
