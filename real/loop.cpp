@@ -53,6 +53,7 @@ struct Loop::State {
     int wake_write = -1;
     std::mutex posted_mutex;
     std::vector<std::function<void()>> posted;
+    bool posted_traced = false;  // one of the posted callbacks is part of the lesson
     std::atomic<bool> stop_requested{false};
 };
 
@@ -106,10 +107,11 @@ void Loop::defer(std::function<void()> callback) { state_->pending.push_back(std
 void Loop::set_immediate(std::function<void()> callback) { state_->immediates.push_back(std::move(callback)); }
 void Loop::close_later(std::function<void()> callback) { state_->closing.push_back(std::move(callback)); }
 
-void Loop::post(std::function<void()> callback) {
+void Loop::post(std::function<void()> callback, bool traced) {
     {
         std::lock_guard lock(state_->posted_mutex);
         state_->posted.push_back(std::move(callback));
+        state_->posted_traced = state_->posted_traced || traced;
     }
     const std::uint64_t one = 1;
     // A full eventfd or pipe already means "wake up": the error can be ignored.
@@ -306,11 +308,14 @@ void Loop::drain_async() {
     while (::read(s.wake_read, &value, sizeof value) > 0) {
     }
     std::vector<std::function<void()>> batch;
+    bool traced = false;
     {
         std::lock_guard lock(s.posted_mutex);
         batch.swap(s.posted);
+        traced = s.posted_traced;
+        s.posted_traced = false;
     }
-    if (!batch.empty()) loop_record(Kind::loop_async_wakeup, trace::no_conn, {});
+    if (traced) loop_record(Kind::loop_async_wakeup, trace::no_conn, {});
     for (auto& callback : batch) callback();
 }
 

@@ -95,8 +95,10 @@ public:
     void clear_conn(SocketFd fd);
     std::int32_t fd_conn(SocketFd fd) const;
 
-    // Thread-safe: runs `callback` on the loop's thread soon, waking it.
-    void post(std::function<void()> callback);
+    // Thread-safe: runs `callback` on the loop's thread soon, waking it,
+    // and records loop.async_wakeup. `traced` false is for the harness's
+    // own messages (the end of a run), which are not part of the lesson.
+    void post(std::function<void()> callback, bool traced = true);
 
     // One iteration. Returns false when nothing keeps the loop alive.
     bool run_once();

@@ -76,7 +76,7 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
             else server_loop.start_timer(settle_check_ns, check);
         };
         check();
-    });
+    }, false);
     server_thread.join();
     result.server_open_at_end = server->open_connections();
     result.clients = clients->totals();

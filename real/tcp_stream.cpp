@@ -164,7 +164,10 @@ std::unique_ptr<TcpStream> TcpStream::connect(Loop& loop, const std::string& hos
     std::unique_ptr<TcpStream> stream(new TcpStream(loop, fd, events, options, true));
     stream->connect_started_ = started;
     stream->peer_port_ = port;
-    loop.tracer().record(Kind::client_connect, stream->conn_, {port});
+    // Stamped with the time connect() was called: on loopback the server's
+    // loop may accept before this thread gets to record anything.
+    const std::int64_t port_field = port;
+    loop.tracer().record_at(started, Kind::client_connect, stream->conn_, &port_field, 1);
     stream->record_tcp_state();
     if (rc == 0 || connect_errno == EINPROGRESS) {
         stream->update_interest();  // writable: the handshake is done

@@ -144,3 +144,15 @@ TEST_CASE("a screenshot with a bad step or target fails clearly and writes nothi
     fs::remove(scenario);
     CHECK(fs::is_empty(dir.path));
 }
+
+TEST_CASE("a real trace of tcp-echo opens in the viewer, side by side with the simulated one", "[xvfb]") {
+    ScratchDir dir;
+    const fs::path trace = dir.path / "real-echo.jsonl", png = dir.path / "real.png", both = dir.path / "both.png";
+    REQUIRE(run("real tcp-echo -o " + trace.string()).code == 0);
+    const Run shot = run("view " + trace.string() + " --screenshot " + png.string() + " --at middle --size 1280x720");
+    INFO(shot.output);
+    REQUIRE(shot.code == 0);
+    CHECK(distinct_colours(load_png(png)) > 200);
+    REQUIRE(run("view tcp-echo --compare " + trace.string() + " --screenshot " + both.string() + " --at middle").code == 0);
+    CHECK(distinct_colours(load_png(both)) > 200);
+}

@@ -1,0 +1,223 @@
+// `loopscope real` and `loopscope serve`: a lesson on real sockets gives a
+// trace in the simulator's format and vocabulary; bad arguments get clear
+// errors; a served echo answers nc and flushes its trace on Ctrl-C.
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "real/run.hpp"
+#include "real_test_support.hpp"
+#include "sim/lessons.hpp"
+#include "sim/simulate.hpp"
+#include "trace/jsonl.hpp"
+#include "trace/summary.hpp"
+#include "ui/cli.hpp"
+
+using namespace loopscope;
+namespace fs = std::filesystem;
+using trace::Kind;
+
+namespace {
+
+sim::Scenario lesson(std::string_view id, const std::vector<std::string>& overrides = {}) {
+    const sim::Lesson* l = sim::find_lesson(id);
+    REQUIRE(l != nullptr);
+    auto loaded = sim::load_lesson(*l, overrides);
+    REQUIRE(std::holds_alternative<sim::Scenario>(loaded));
+    return std::get<sim::Scenario>(loaded);
+}
+
+real::RealOptions options() {
+    real::RealOptions o;
+    o.backend = test::real_backend();
+    o.time_limit_ns = 10'000'000'000;
+    return o;
+}
+
+std::set<std::string_view> kinds_of(const trace::Trace& t) {
+    std::set<std::string_view> kinds;
+    for (const trace::Event& e : t.events()) kinds.insert(trace::kind_spec(e.kind).name);
+    return kinds;
+}
+
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+struct CliResult {
+    int code = -1;
+    std::string out, err;
+};
+CliResult cli(const std::vector<std::string>& args) {
+    std::istringstream in;
+    std::ostringstream out, err;
+    CliResult r;
+    r.code = ui::run_cli(args, in, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+}
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t size = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+std::string shell(const std::string& command) {
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string out;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+    ::pclose(pipe);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("tcp-echo on real sockets: the echo comes back, and the trace uses the simulator's kinds", "[real][run]") {
+    const sim::Scenario scenario = lesson("tcp-echo");
+    const std::size_t fds_before = open_fds();
+    real::RealResult result = real::run_real(scenario, options());
+    CHECK(open_fds() == fds_before);
+    CHECK(result.clients_done);
+    CHECK(result.clients.connections == 1);
+    CHECK(result.clients.responses == 1);
+    CHECK(result.clients.bytes_received == 23);  // "You said: " + 13 bytes
+
+    const trace::Trace& t = result.trace;
+    CHECK(t.header.source == "real");
+    CHECK(t.header.clock == "monotonic");
+    REQUIRE(t.header.connections.size() == 1);
+    CHECK(t.header.listeners.at(0).port == result.port);
+
+    const std::set<std::string_view> real_kinds = kinds_of(t);
+    const std::set<std::string_view> sim_kinds = kinds_of(sim::simulate(scenario));
+    for (std::string_view kind : real_kinds) {
+        INFO(kind);
+        CHECK(sim_kinds.count(kind) == 1);
+    }
+    for (std::string_view kind : {"loop.accept", "js.connection", "loop.read", "js.data", "js.write", "loop.write",
+                                  "js.end", "js.close", "notifier.wait", "notifier.wake", "notifier.ready",
+                                  "client.connect", "client.connected", "client.write", "client.read", "note.caption"}) {
+        INFO(kind);
+        CHECK(real_kinds.count(kind) == 1);
+    }
+    const trace::Summary s = trace::summarize(t);
+    CHECK(s.connections == 1);
+    CHECK(s.bytes_read == 13);
+    CHECK(s.bytes_written == 23);
+    CHECK(s.handshakes == 1);
+
+    // Time order, and the file round trip.
+    for (std::size_t i = 1; i < t.size(); ++i) REQUIRE(t[i - 1].time <= t[i].time);
+    std::ostringstream text;
+    trace::write_trace(text, t);
+    auto loaded = trace::read_trace_text(text.str(), "real.jsonl");
+    REQUIRE(std::holds_alternative<trace::Trace>(loaded));
+    CHECK(std::get<trace::Trace>(loaded).size() == t.size());
+}
+
+TEST_CASE("a real run with tracing off records nothing and still serves", "[real][run]") {
+    real::RealOptions o = options();
+    o.trace = false;
+    const real::RealResult result = real::run_real(lesson("tcp-echo", {"clients.count=20"}), o);
+    CHECK(result.clients_done);
+    CHECK(result.clients.responses == 20);
+    CHECK(result.trace.empty());
+}
+
+TEST_CASE("a field only the simulator can honour is reported as ignored, not dropped", "[real][run]") {
+    const real::RealResult result =
+        real::run_real(lesson("tcp-echo", {"network.latency_ns=5000000", "server.cpu_per_callback_ns=1000"}), options());
+    std::string notes;
+    for (const std::string& line : result.notes.lines) notes += line + "\n";
+    CHECK_THAT(notes, Catch::Contains("network.latency_ns is ignored in real mode"));
+    CHECK_THAT(notes, Catch::Contains("server.cpu_per_callback_ns is ignored in real mode"));
+}
+
+TEST_CASE("loopscope real: bad arguments get a clear error and exit 2", "[real][run]") {
+    CHECK(cli({"real", "no-such-lesson"}).err.find("neither a built-in lesson nor a file") != std::string::npos);
+    const CliResult backend = cli({"real", "tcp-echo", "--backend", "kqueue"});
+    CHECK(backend.code == 2);
+    CHECK_THAT(backend.err, Catch::Contains("--backend kqueue: this build has epoll, poll"));
+    CHECK(cli({"real", "tcp-echo", "--port", "70000"}).code == 2);
+    const CliResult threads = cli({"real", "thread-per-connection"});
+    CHECK(threads.code == 2);
+    CHECK_THAT(threads.err, Catch::Contains("only the simulator runs"));
+    CHECK(cli({"real", "tcp-echo", "--no-trace", "-o", "x.jsonl"}).code == 2);
+    CHECK(cli({"real", "tcp-echo", "--time-limit", "soon"}).code == 2);
+    CHECK(cli({"real", "tcp-echo", "--set", "clients.count=-1"}).code == 2);
+}
+
+TEST_CASE("loopscope real -o writes a trace that check accepts and the terminal stepper walks", "[real][run]") {
+    const fs::path dir = fs::temp_directory_path() / ("loopscope-real-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path out = dir / "echo.jsonl";
+    const CliResult r = cli({"real", "tcp-echo", "--backend", test::real_backend(), "-o", out.string()});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.out, Catch::Contains("trace written to"));
+    CHECK(cli({"check", out.string()}).code == 0);
+    const CliResult steps = cli({"step", out.string(), "--all"});
+    CHECK(steps.code == 0);
+    CHECK_THAT(steps.out, Catch::Contains("emits 'data' with a chunk of 13 bytes"));
+    CHECK_THAT(steps.out, Catch::Contains("connect() completed"));
+    const CliResult summary = cli({"real", "tcp-echo", "--backend", test::real_backend(), "--summary"});
+    REQUIRE(summary.code == 0);
+    CHECK_THAT(summary.out, Catch::Contains("\"source\":\"real\"") && Catch::Contains("\"bytes_written\":23"));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("loopscope serve echo answers nc, and Ctrl-C flushes its trace", "[real][run]") {
+    const fs::path dir = fs::temp_directory_path() / ("loopscope-serve-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path trace_path = dir / "serve.jsonl";
+    const std::uint16_t port = free_port();
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        const std::string p = std::to_string(port);
+        execl(LOOPSCOPE_BINARY, LOOPSCOPE_BINARY, "serve", "echo", "--port", p.c_str(), "--backend",
+              test::real_backend().c_str(), "--trace", trace_path.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    // Wait until it listens (at most 5 s).
+    std::string reply;
+    for (int i = 0; i < 100 && reply.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        reply = shell("printf 'hello class\\n' | timeout 5 nc -q 1 127.0.0.1 " + std::to_string(port) + " 2>/dev/null");
+    }
+    CHECK(reply == "You said: hello class\n");
+    ::kill(child, SIGINT);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    auto loaded = trace::read_trace_file(trace_path.string());
+    REQUIRE(std::holds_alternative<trace::Trace>(loaded));
+    const trace::Trace& t = std::get<trace::Trace>(loaded);
+    CHECK(kinds_of(t).count("js.data") == 1);
+    CHECK(t.header.source == "real");
+    fs::remove_all(dir);
+}
