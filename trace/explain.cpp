@@ -583,6 +583,13 @@ constexpr Row rows[] = {
          return s.Who() + " closes " + s.conn() + ": it stayed idle for keepAliveTimeout (" + s.nanos("timeout") +
                 ") after serving " + plural(s.count("requests"), "request", "requests") + ".";
      }},
+    {Kind::http_request_timeout, [](const Sentence& s) {
+         const std::string limit = s.flag("headers_complete") ? "requestTimeout" : "headersTimeout";
+         const std::string answer = s.count("status") == 0 ? "closes it (a response had already begun, so no 408)"
+                                                            : "answers 408 Request Timeout and closes it";
+         return s.Who() + " gave up on " + s.conn() + ": its request took longer than " + limit + " (" +
+                s.nanos("timeout") + "), so it " + answer + ".";
+     }},
     {Kind::js_request, [](const Sentence& s) {
          return "http.Server emits 'request' for " + s.text("method") + " " + s.text("url") + " (request " + s.plain("n") +
                 " on " + s.conn() + "): your handler runs with req and res.";

@@ -300,6 +300,11 @@ constexpr FieldSpec f_http_keep_alive_timeout[] = {
     {"timeout", F::nanos, "keepAliveTimeout the idle connection waited"},
     {"requests", F::count, "requests this connection served"},
 };
+constexpr FieldSpec f_http_request_timeout[] = {
+    {"timeout", F::nanos, "the limit that passed: headersTimeout while the head was incomplete, else requestTimeout"},
+    {"headers_complete", F::flag, "the request's head had arrived (so requestTimeout expired, not headersTimeout)"},
+    {"status", F::count, "status of the response Node sends before closing: 408, or 0 when a response had already begun"},
+};
 constexpr FieldSpec f_js_request[] = {
     {"method", F::text, "req.method"},
     {"url", F::text, "req.url"},
@@ -406,6 +411,7 @@ constexpr KindSpec table[] = {
     {Kind::http_response_chunk, "http.response_chunk", Lane::http, f_http_response_chunk, "Node frames a piece of the response body (a chunk when chunked)."},
     {Kind::http_response_end, "http.response_end", Lane::http, f_http_response_end, "The response is complete (the last chunk 0 when chunked)."},
     {Kind::http_keep_alive_timeout, "http.keep_alive_timeout", Lane::http, f_http_keep_alive_timeout, "An idle keep-alive connection reached keepAliveTimeout: Node closes it."},
+    {Kind::http_request_timeout, "http.request_timeout", Lane::http, f_http_request_timeout, "A request did not arrive in time (headersTimeout or requestTimeout): Node answers 408 and closes the connection."},
     {Kind::js_request, "js.request", Lane::js, f_js_request, "http.Server emits 'request': your handler gets req and res."},
     {Kind::js_req_data, "js.req_data", Lane::js, f_js_req_data, "req (a readable stream) emits 'data' with a body chunk."},
     {Kind::js_req_end, "js.req_end", Lane::js, f_js_req_end, "req emits 'end': the whole body has been read."},

@@ -74,7 +74,7 @@ enum class Kind : std::uint16_t {
     // js events of req and res
     http_parse, http_message_begin, http_url, http_headers_complete, http_body, http_chunk_header,
     http_chunk_complete, http_message_complete, http_parse_error, http_response, http_response_chunk,
-    http_response_end, http_keep_alive_timeout,
+    http_response_end, http_keep_alive_timeout, http_request_timeout,
     js_request, js_req_data, js_req_end, js_res_write, js_res_end,
     kernel_memory, js_memory,
     // js: fs.createReadStream(file).pipe(res) (the stream program)
