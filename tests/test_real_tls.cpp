@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "node_runner.hpp"
+#include "real/programs.hpp"
 #include "real/tls_server.hpp"
 #include "real/tls_stream.hpp"
 #include "real_test_support.hpp"
@@ -439,4 +440,123 @@ TEST_CASE("TLS: Node's tls client (rejectUnauthorized: false) gets its line echo
     INFO("stderr: " << run.err);
     CHECK_FALSE(run.timed_out);
     CHECK(run.out == "{\"got\":\"hello from node\\n\",\"protocol\":\"TLSv1.3\",\"authorized\":false,\"cn\":\"localhost\"}\n");
+}
+
+namespace {
+
+// The scenario's server program (make_server_program) on its own loop and thread.
+class ProgramThread {
+public:
+    explicit ProgramThread(const sim::Scenario& scenario) : loop_(test::real_loop_options(server_host)) {
+        program_ = real::make_server_program(loop_, scenario, notes_);
+        const std::error_code listening = program_->listen("127.0.0.1", 0);
+        REQUIRE(!listening);
+        thread_ = std::thread([this] { loop_.run(real::monotonic_now() + 4 * run_limit_ns); });
+    }
+    ~ProgramThread() { stop(); }
+    std::uint16_t port() const { return program_->port(); }
+    void stop() {
+        if (!thread_.joinable()) return;
+        loop_.post([this] {
+            program_->close();
+            loop_.post([this] { loop_.stop(); });
+        });
+        thread_.join();
+    }
+    Loop& loop() { return loop_; }
+    real::ServerProgram& program() { return *program_; }
+    const real::RunNotes& notes() const { return notes_; }
+
+private:
+    Loop loop_;
+    real::RunNotes notes_;
+    std::unique_ptr<real::ServerProgram> program_;
+    std::thread thread_;
+};
+
+sim::Scenario https_hello(std::uint32_t version) {
+    sim::Scenario scenario;
+    scenario.id = "https-test";
+    scenario.server.program = "hello";
+    scenario.server.tls = true;
+    scenario.server.tls_version = version;
+    return scenario;
+}
+
+std::size_t count_kind(const real::Tracer& tracer, Kind kind) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < tracer.size(); ++i) n += tracer[i].kind == kind;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("HTTPS: curl -sk gets Hello world twice over one kept-alive TLS connection", "[real][tls]") {
+    const auto curl = test::find_on_path("curl");
+    if (!curl) FAIL("`curl` is not on the PATH: tools/setup.sh installs it");
+    const std::uint32_t version = GENERATE(13u, 12u);
+    const std::size_t fds_before = open_fds();
+    {
+        ProgramThread server(https_hello(version));
+        const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
+        const test::ScriptRun run = test::run_script(
+            *curl, {"-sk", "--http1.1", "-w", "%{http_code} %{num_connects}\\n", url, url},
+            std::chrono::milliseconds(10'000));
+        server.stop();
+        INFO("stderr: " << run.err);
+        CHECK_FALSE(run.timed_out);
+        CHECK(run.exit_code == 0);
+        // The second request connected nothing new: keep-alive over TLS.
+        CHECK(run.out == "Hello world200 1\nHello world200 0\n");
+        // One TCP connection, one handshake, two requests.
+        CHECK(count_kind(server.loop().tracer(), Kind::loop_accept) == 1);
+        CHECK(count_kind(server.loop().tracer(), Kind::tls_established) == 1);
+        CHECK(count_kind(server.loop().tracer(), Kind::js_request) == 2);
+        const auto on_server = tls_records(server.loop().tracer());
+        const TlsRecord* established = find(on_server, Kind::tls_established);
+        REQUIRE(established != nullptr);
+        CHECK(established->a == version);
+        CHECK(server.program().open_connections() == 0);
+        bool noted = false;
+        for (const std::string& line : server.notes().lines) noted = noted || line.rfind("HTTPS: TLS", 0) == 0;
+        CHECK(noted);
+    }
+    CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("HTTPS: Node's https.get (rejectUnauthorized: false) gets the hello response", "[real][tls]") {
+    const auto node = test::find_on_path("node");
+    if (!node) {
+        WARN("`node` is not on the PATH: skipping the test against Node's https client");
+        return;
+    }
+    ProgramThread server(https_hello(13));
+    const std::string script =
+        "require('https').get({host: '127.0.0.1', port: Number(process.argv[1]), path: '/',"
+        "  rejectUnauthorized: false}, res => {"
+        "  const protocol = res.socket.getProtocol();"
+        "  let body = ''; res.setEncoding('utf8'); res.on('data', d => body += d);"
+        "  res.on('end', () => console.log(JSON.stringify({status: res.statusCode, body,"
+        "    protocol, encoding: res.headers['transfer-encoding']})));"
+        "});";
+    const test::ScriptRun run =
+        test::run_script(*node, {"-e", script, std::to_string(server.port())}, std::chrono::milliseconds(10'000));
+    server.stop();
+    INFO("stderr: " << run.err);
+    CHECK_FALSE(run.timed_out);
+    CHECK(run.out == "{\"status\":200,\"body\":\"Hello world\",\"protocol\":\"TLSv1.3\",\"encoding\":\"chunked\"}\n");
+}
+
+TEST_CASE("HTTPS: a scenario the real server cannot serve over TLS is a clear error", "[real][tls]") {
+    Loop loop(test::real_loop_options(server_host));
+    real::RunNotes notes;
+    sim::Scenario echo = https_hello(13);
+    echo.server.program = "echo";
+    CHECK_THROWS_WITH(real::make_server_program(loop, echo, notes),
+                      Catch::Contains("not an HTTP program") && Catch::Contains("server.tls"));
+    sim::Scenario bad_signature = https_hello(13);
+    bad_signature.server.tls_signature = "dsa-1024";
+    CHECK_THROWS_WITH(real::make_server_program(loop, bad_signature, notes), Catch::Contains("server.tls_signature"));
+    sim::Scenario bad_version = https_hello(11);
+    CHECK_THROWS_WITH(real::make_server_program(loop, bad_version, notes), Catch::Contains("server.tls_version"));
 }
