@@ -119,13 +119,13 @@ void TlsTrace::message(const SSL* ssl, std::int32_t conn, int write_p, int conte
             return;
         }
         case SSL3_RT_CHANGE_CIPHER_SPEC:
-            record(ssl, conn, last_message_);
+            record(ssl, conn, no_record);
             // In TLS 1.2 this switches our later records to protected; in
             // TLS 1.3 it is only for middleboxes (RFC 8446 §D.4).
             if (SSL_version(ssl) == TLS1_2_VERSION) tls12_protected_ = true;
             return;
-        default:
-            record(ssl, conn, last_message_);
+        default:  // an alert (close_notify): no message of ours led to it
+            record(ssl, conn, no_record);
             return;
     }
 }
