@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "real/http_server.hpp"
+#include "real/https_server.hpp"
 #include "real/programs.hpp"
 #include "real/server_tcp.hpp"
 
@@ -31,6 +32,8 @@ constexpr ServerRow server_rows[] = {
 }  // namespace
 
 std::unique_ptr<ServerProgram> make_server_program(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
+    // https.createServer: the program's HTTP server behind TLS.
+    if (scenario.server.tls) return make_https_server(loop, scenario, notes);
     for (const ServerRow& row : server_rows)
         if (row.program == scenario.server.program) return row.make(loop, scenario, notes);
     std::string known;

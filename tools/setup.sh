@@ -16,7 +16,7 @@ loopscope_packages=(
   ccache pkg-config nlohmann-json3-dev catch2 libcli11-dev libglfw3-dev
   libimgui-dev libstb-dev libhttp-parser-dev libssl-dev libpcap-dev
   xvfb xauth fonts-dejavu-core tmux tshark
-  wrk curl netcat-openbsd
+  wrk curl netcat-openbsd openssl
 )
 
 # The repository root, whatever the current directory.
