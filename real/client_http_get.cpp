@@ -1,5 +1,7 @@
 #include "real/client_http_get.hpp"
 
+#include "real/tls_stream.hpp"
+
 #include <algorithm>
 
 #include "real/client_slow_reader.hpp"
@@ -87,7 +89,21 @@ std::unique_ptr<ClientProgram> make_http_get_client_over(Loop& loop, const sim::
 }
 
 std::unique_ptr<ClientProgram> make_http_get_client(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
-    return make_http_get_client_over(loop, scenario, notes, tcp_connector());
+    if (!scenario.server.tls) return make_http_get_client_over(loop, scenario, notes, tcp_connector());
+    // The https lesson: the same GET over TLS (https.get), at the server's version.
+    const std::uint32_t version = scenario.server.tls_version;
+    Connector tls = [version](Loop& l, const std::string& host, std::uint16_t port, StreamEvents& events,
+                              const StreamOptions& options) -> std::unique_ptr<Duplex> {
+        TlsClientOptions tls_options;
+        tls_options.max_version = version;
+        tls_options.stream = options;
+        try {
+            return connect_tls(l, host, port, events, tls_options);
+        } catch (const std::system_error&) {
+            return nullptr;  // out of descriptors, as tcp_connector()
+        }
+    };
+    return make_http_get_client_over(loop, scenario, notes, std::move(tls));
 }
 
 }  // namespace loopscope::real

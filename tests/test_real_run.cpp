@@ -223,9 +223,9 @@ TEST_CASE("loopscope serve echo answers nc, and Ctrl-C flushes its trace", "[rea
 }
 
 TEST_CASE("every lesson with a real form runs on real sockets and every client finishes", "[real][run]") {
-    // https needs the TLS layer; ten-thousand has its own test (the child process).
+    // ten-thousand has its own test (the child process).
     for (const char* id : {"tcp-echo", "chunks", "backpressure", "lifecycle", "request-flow", "http-hello",
-                           "stream-file", "keep-alive", "blocking"}) {
+                           "stream-file", "keep-alive", "blocking", "https"}) {
         INFO(id);
         const std::size_t fds_before = open_fds();
         const real::RealResult result = real::run_real(lesson(id), options());
