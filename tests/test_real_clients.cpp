@@ -303,7 +303,7 @@ TEST_CASE("load: 500 connections held at once, every request answered", "[real][
 }
 
 TEST_CASE("client process: the load client in a child returns the same totals and its records",
-          "[real][clients]") {
+          "[real][clients][fork]") {
     PeerServer server(PeerServer::Mode::http, 0, 11);
     const auto scenario = scenario_with(R"({"program": "load", "count": 300})");
     real::ChildOptions options;
@@ -347,7 +347,7 @@ TEST_CASE("client process: the load client in a child returns the same totals an
 }
 
 TEST_CASE("client process: with too few descriptors the load client opens what fits and says so",
-          "[real][clients]") {
+          "[real][clients][fork]") {
     PeerServer server(PeerServer::Mode::http, 0, 11);
     const auto scenario = scenario_with(R"({"program": "load", "count": 500})");
     real::ChildOptions options;
@@ -368,7 +368,7 @@ TEST_CASE("client process: with too few descriptors the load client opens what f
     CHECK_THAT(result.notes.lines[0], Catch::Contains("of 500 connections: RLIMIT_NOFILE is 300"));
 }
 
-TEST_CASE("run_clients_in_child: the server's loop runs while the child's uploaders send", "[real][clients]") {
+TEST_CASE("run_clients_in_child: the server's loop runs while the child's uploaders send", "[real][clients][fork]") {
     // The server here is a real Loop in this process, so the child's
     // clients depend on it being served while the call waits.
     real::Loop server_loop(test::real_loop_options(0));
@@ -422,7 +422,7 @@ TEST_CASE("bad-request: Python's http.server refuses the POST with two lengths",
 
 // The ten-thousand lesson's load: 10,000 connections need 10,000
 // descriptors in the child and as many in this process (the peer server).
-TEST_CASE("client process: 10,000 load connections held at once, every request answered", "[real][clients]") {
+TEST_CASE("client process: 10,000 load connections held at once, every request answered", "[real][clients][fork]") {
     const real::FdBudget budget = real::raise_fd_limit();
     if (budget.connections_that_fit(1) < 10'000) {
         WARN("RLIMIT_NOFILE is " << budget.soft_limit << ": too low for 10,000 connections; not run");

@@ -254,7 +254,12 @@ TEST_CASE("against a client that does not read, write() returns false at highWat
         // holds bytes at or above highWaterMark and write() says false;
         // later epoll/poll reports the socket writable and 'drain' runs.
         const real::Tracer& t = loop.tracer();
-        const std::size_t eagain = find_record(t, 0, Kind::loop_write, 2, 1);
+        // The kernel refusing bytes shows as EAGAIN, or, when writability
+        // came back with only a little room, as a write it took only part of
+        // (seen under ASan, where the writer is slower than the kernel).
+        std::size_t eagain = t.size();
+        for (std::size_t i = 0; i < t.size() && eagain == t.size(); ++i)
+            if (t[i].kind == Kind::loop_write && (t[i].fields[2] == 1 || t[i].fields[1] < t[i].fields[0])) eagain = i;
         REQUIRE(eagain < t.size());
         const std::size_t refused = find_record(t, 0, Kind::js_write, 1, 0);
         REQUIRE(refused < t.size());
