@@ -17,7 +17,7 @@ namespace {
 class SiteHandler final : public HttpHandler {
 public:
     explicit SiteHandler(const sim::ServerParams& params) {
-        for (const sim::SiteResource& file : sim::site_resources(params)) files_.push_back({file, body(file)});
+        for (const sim::SiteResource& file : sim::site_resources(params)) files_.push_back({file, sim::site_resource_body(file)});
     }
 
     void on_request(HttpExchange& res) override {
@@ -36,17 +36,6 @@ private:
         std::string body;
     };
 
-    // The simulator's bytes: text files are text, images start as a PNG does.
-    static std::string body(const sim::SiteResource& file) {
-        const bool image = file.content_type == "image/png";
-        const std::string_view pattern = image ? std::string_view("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16)
-                                               : std::string_view("<p>loopscope keeps the connection alive.</p>\n");
-        std::string bytes;
-        bytes.reserve(static_cast<std::size_t>(file.bytes));
-        while (bytes.size() < file.bytes)
-            bytes.append(pattern.substr(0, std::min<std::size_t>(pattern.size(), static_cast<std::size_t>(file.bytes - bytes.size()))));
-        return bytes;
-    }
 
     std::vector<File> files_;
 };

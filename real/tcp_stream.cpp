@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "real/probes.hpp"
+#include "trace/stream_text.hpp"
 
 namespace loopscope::real {
 
@@ -25,20 +26,6 @@ constexpr int send_flags = MSG_NOSIGNAL;  // EPIPE as an error, never SIGPIPE
 #else
 constexpr int send_flags = 0;  // macOS: SO_NOSIGPIPE is set on the socket instead
 #endif
-
-constexpr std::size_t payload_text_limit = 2048;  // as the simulator's client.write / loop.write `data`
-
-// The printable prefix the trace keeps of written bytes (sim/recorder.hpp's rule).
-std::string_view printable_prefix(std::string_view bytes) {
-    std::size_t n = 0;
-    const std::size_t limit = std::min(bytes.size(), payload_text_limit);
-    while (n < limit) {
-        const auto c = static_cast<unsigned char>(bytes[n]);
-        if (!((c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t')) break;
-        ++n;
-    }
-    return bytes.substr(0, n);
-}
 
 trace::ErrorCode error_code_of(std::error_code e) {
     switch (e.value()) {
@@ -219,7 +206,7 @@ std::uint32_t TcpStream::record_write(std::size_t offered, long accepted, bool e
     if (!tracer.enabled()) return no_record;
     const auto taken = static_cast<std::int64_t>(std::max(0L, accepted));
     const std::int64_t text =
-        options_.trace_payload_text && taken > 0 ? tracer.text(printable_prefix(data.substr(0, taken))) : -1;
+        options_.trace_payload_text && taken > 0 ? tracer.text(trace::printable_prefix(data.substr(0, taken))) : -1;
     if (client_side_)
         return tracer.record(Kind::client_write, conn_,
                              {static_cast<std::int64_t>(offered), taken, static_cast<std::int64_t>(total_sent_), text});

@@ -31,24 +31,13 @@ public:
         for (const SiteResource& file : files_) {
             if (file.path != http.request(req).url) continue;
             http.set_header(req, "Content-Type", file.content_type);
-            http.end(req, body(file));
+            http.end(req, site_resource_body(file));
             return;
         }
         http.end(req);  // no such file: an empty body
     }
 
 private:
-    // Text files are text; images are binary (so no payload text in the trace).
-    static std::string body(const SiteResource& file) {
-        const bool image = file.content_type == "image/png";
-        const std::string_view pattern = image ? std::string_view("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16)
-                                               : std::string_view("<p>loopscope keeps the connection alive.</p>\n");
-        std::string bytes;
-        bytes.reserve(static_cast<std::size_t>(file.bytes));
-        while (bytes.size() < file.bytes)
-            bytes.append(pattern.substr(0, std::min<std::size_t>(pattern.size(), static_cast<std::size_t>(file.bytes - bytes.size()))));
-        return bytes;
-    }
 
     std::vector<SiteResource> files_;
 };
@@ -57,6 +46,17 @@ private:
 
 std::unique_ptr<HttpHandler> make_site_handler(const ServerParams& params) {
     return std::make_unique<SiteHandler>(params);
+}
+
+std::string site_resource_body(const SiteResource& file) {
+    const bool image = file.content_type == "image/png";
+    const std::string_view pattern = image ? std::string_view("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16)
+                                           : std::string_view("<p>loopscope keeps the connection alive.</p>\n");
+    std::string bytes;
+    bytes.reserve(static_cast<std::size_t>(file.bytes));
+    while (bytes.size() < file.bytes)
+        bytes.append(pattern.substr(0, std::min<std::size_t>(pattern.size(), static_cast<std::size_t>(file.bytes - bytes.size()))));
+    return bytes;
 }
 
 }  // namespace loopscope::sim

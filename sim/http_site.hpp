@@ -20,5 +20,8 @@ struct SiteResource {
 
 // Index 0 is the page; the rest are what it links to, in document order.
 std::vector<SiteResource> site_resources(const ServerParams& params);
+// A resource's bytes: text files are text, images start as a PNG does (so
+// the trace keeps no payload text for them). Real mode serves the same bytes.
+std::string site_resource_body(const SiteResource& file);
 
 }  // namespace loopscope::sim

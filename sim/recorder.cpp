@@ -1,5 +1,7 @@
 #include "sim/recorder.hpp"
 
+#include "trace/stream_text.hpp"
+
 #include <algorithm>
 
 namespace loopscope::sim {
@@ -22,14 +24,7 @@ Recorder::Recorder(const Scenario& scenario) : captions_by_kind_(trace::kind_cou
 }
 
 std::int64_t Recorder::payload_text(std::string_view bytes) {
-    const std::string_view head = bytes.substr(0, std::min(bytes.size(), payload_text_limit));
-    // The printable prefix: an HTTP head is text even when the body after
-    // it (an image) is not, and the head is what a capture needs to show.
-    const auto binary = std::find_if(head.begin(), head.end(), [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return !((c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t');
-    });
-    return trace_.intern(head.substr(0, static_cast<std::size_t>(binary - head.begin())));
+    return trace_.intern(trace::printable_prefix(bytes));
 }
 
 std::uint32_t Recorder::emit(Nanos time, trace::Kind kind, std::uint8_t host, std::int32_t conn,

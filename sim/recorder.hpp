@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "sim/scenario.hpp"
+#include "trace/stream_text.hpp"
 #include "trace/trace.hpp"
 
 namespace loopscope::sim {
 
 inline constexpr std::uint8_t server_host = 0;
 inline constexpr std::uint8_t client_host = 1;
-inline constexpr std::size_t payload_text_limit = 2048;
+using trace::payload_text_limit;  // the data field's limit (trace/stream_text.hpp)
 
 class Recorder {
 public:

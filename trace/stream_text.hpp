@@ -14,6 +14,25 @@
 
 namespace loopscope::trace {
 
+// The most bytes a write's `data` field keeps.
+inline constexpr std::size_t payload_text_limit = 2048;
+
+// What a write's `data` field keeps of the bytes written: those up to the
+// first that is not printable ASCII, CR, LF or TAB, at most
+// payload_text_limit of them. An HTTP head is text even when the body after
+// it (an image) is not; a TLS record gives "". Both the simulator and real
+// mode record it by this one rule.
+inline std::string_view printable_prefix(std::string_view bytes) {
+    std::size_t n = 0;
+    const std::size_t limit = bytes.size() < payload_text_limit ? bytes.size() : payload_text_limit;
+    while (n < limit) {
+        const auto c = static_cast<unsigned char>(bytes[n]);
+        if (!((c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t')) break;
+        ++n;
+    }
+    return bytes.substr(0, n);
+}
+
 class StreamText {
 public:
     // Collects the known pieces of every stream from the trace's write
