@@ -29,15 +29,25 @@ inline Nanos monotonic_now() noexcept {
 // (all x86-64 CPUs of the last decade); StampClock turns stamps into
 // CLOCK_MONOTONIC nanoseconds after the run. Elsewhere the stamp is the
 // monotonic clock itself.
-inline std::uint64_t cycle_stamp() noexcept {
+//
+// A Stamp is its own type, not an integer, because a stamp and a
+// monotonic_now() reading are both 64-bit numbers of very different units:
+// a nanosecond reading passed where a stamp belongs put a run's TLS
+// handshake before its TCP connect, and the type now stops that at compile
+// time.
+struct Stamp {
+    std::uint64_t ticks = 0;
+};
+
+inline Stamp cycle_stamp() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-    return __rdtsc();
+    return {__rdtsc()};
 #elif defined(__aarch64__)
     std::uint64_t value;
     asm volatile("mrs %0, cntvct_el0" : "=r"(value));
-    return value;
+    return {value};
 #else
-    return static_cast<std::uint64_t>(monotonic_now());
+    return {static_cast<std::uint64_t>(monotonic_now())};
 #endif
 }
 
@@ -46,12 +56,13 @@ inline std::uint64_t cycle_stamp() noexcept {
 // starts and one when its records are converted.
 class StampClock {
 public:
-    StampClock() noexcept : stamp0_(cycle_stamp()), nanos0_(monotonic_now()) {}
+    StampClock() noexcept : stamp0_(cycle_stamp().ticks), nanos0_(monotonic_now()) {}
     void calibrate() noexcept {
-        stamp1_ = cycle_stamp();
+        stamp1_ = cycle_stamp().ticks;
         nanos1_ = monotonic_now();
     }
-    Nanos to_nanos(std::uint64_t stamp) const noexcept {
+    Nanos to_nanos(Stamp at) const noexcept {
+        const std::uint64_t stamp = at.ticks;
         if (stamp1_ <= stamp0_ || nanos1_ <= nanos0_) return nanos0_;
         const long double per_tick = static_cast<long double>(nanos1_ - nanos0_) / static_cast<long double>(stamp1_ - stamp0_);
         const long double offset = (static_cast<long double>(stamp) - static_cast<long double>(stamp0_)) * per_tick;

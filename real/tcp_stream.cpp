@@ -146,7 +146,7 @@ std::unique_ptr<TcpStream> TcpStream::connect(Loop& loop, const std::string& hos
     // the window scale the SYN offers.
     apply_options(fd, options);
     const Nanos started = monotonic_now();
-    const std::uint64_t started_stamp = cycle_stamp();
+    const Stamp started_stamp = cycle_stamp();
     const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
     const int connect_errno = rc < 0 ? errno : 0;
     std::unique_ptr<TcpStream> stream(new TcpStream(loop, fd, events, options, true));

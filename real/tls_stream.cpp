@@ -163,7 +163,7 @@ bool TlsStream::handshake() {
     // The server's handshake crypto runs here, on the loop's thread, as in
     // Node: its CPU time is measured for tls.crypto.
     const bool measure = role_ == TlsRole::server && loop_.tracer().enabled();
-    const Nanos started = measure ? monotonic_now() : 0;
+    const Stamp started = measure ? cycle_stamp() : Stamp{};
     const Nanos cpu_before = measure ? thread_cpu_now() : 0;
     if (measure) trace_.begin_call();
     const int rc = SSL_do_handshake(ssl_.get());

@@ -112,7 +112,7 @@ void TlsTrace::message(const SSL* ssl, std::int32_t conn, int write_p, int conte
             const int version = tls_version_number(SSL_version(ssl));
             const std::int64_t fields[] = {tracer_.text(handshake_message_name(bytes, len)),
                                            static_cast<std::int64_t>(len), version};
-            last_message_ = tracer_.record_at(monotonic_now(), Kind::tls_handshake, conn, fields, 3);
+            last_message_ = tracer_.record_at(cycle_stamp(), Kind::tls_handshake, conn, fields, 3);
             if (!SSL_is_init_finished(ssl) && last_message_ != no_record) provisional_.push_back(last_message_);
             if (len > 0 && bytes[0] < 32) sent_in_call_ |= 1u << bytes[0];
             record(ssl, conn, last_message_);
@@ -137,7 +137,7 @@ void TlsTrace::record(const SSL* ssl, std::int32_t conn, std::uint32_t cause) {
     const int type = held_.inner_type != 0 ? held_.inner_type : held_.outer_type;
     const std::int64_t fields[] = {tracer_.text(content_type_name(type)), plain_bytes(ssl),
                                    static_cast<std::int64_t>(held_.length) + record_header_bytes};
-    tracer_.record_at(monotonic_now(), Kind::tls_record, conn, fields, 3, cause);
+    tracer_.record_at(cycle_stamp(), Kind::tls_record, conn, fields, 3, cause);
     held_ = HeldRecord{};
 }
 
@@ -157,7 +157,7 @@ std::uint32_t TlsTrace::plain_bytes(const SSL* ssl) const {
     return held_.length > overhead ? held_.length - overhead : 0;
 }
 
-void TlsTrace::crypto(const SSL* ssl, std::int32_t conn, Nanos started, Nanos cpu) {
+void TlsTrace::crypto(const SSL* ssl, std::int32_t conn, Stamp started, Nanos cpu) {
     const bool flight = (sent_in_call_ & (1u << SSL3_MT_SERVER_HELLO)) != 0;
     const bool tls12_finish = SSL_version(ssl) == TLS1_2_VERSION && (sent_in_call_ & (1u << SSL3_MT_FINISHED)) != 0;
     if (!flight && !tls12_finish) return;
@@ -186,7 +186,7 @@ void TlsTrace::established(const SSL* ssl, std::int32_t conn, Nanos hello_at) {
     // Before the client can send data: TLS 1.3 needs one round trip
     // (ClientHello, the server's flight), TLS 1.2 two.
     const std::int64_t fields[] = {version, version == 12 ? 2 : 1, hello_at >= 0 ? now - hello_at : 0};
-    tracer_.record_at(now, Kind::tls_established, conn, fields, 3, last_message_);
+    tracer_.record_at(cycle_stamp(), Kind::tls_established, conn, fields, 3, last_message_);
 }
 
 }  // namespace loopscope::real

@@ -46,7 +46,7 @@ public:
     // secret). `cpu` is the thread's CPU time the call took, which includes
     // building and parsing its messages.
     void begin_call() { sent_in_call_ = 0; }
-    void crypto(const SSL* ssl, std::int32_t conn, Nanos started, Nanos cpu);
+    void crypto(const SSL* ssl, std::int32_t conn, Stamp started, Nanos cpu);
     // tls.established, and the version of the messages sent before the
     // version was agreed (a client's ClientHello offers 1.3 even when the
     // server then picks 1.2; the field is the connection's version).

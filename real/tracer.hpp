@@ -25,7 +25,7 @@ inline constexpr int max_record_fields = 8;
 // One event as recorded: 88 bytes, no pointers. Text fields hold a handle
 // from Tracer::text() (an offset and length into the tracer's text arena).
 struct TraceRecord {
-    std::uint64_t stamp;  // cycle_stamp(); Tracer::time_of() gives monotonic ns
+    Stamp stamp;  // cycle_stamp(); Tracer::time_of() gives monotonic ns
     trace::Kind kind;
     std::uint8_t host;
     std::uint8_t field_count;
@@ -60,7 +60,7 @@ public:
     }
     // With a stamp taken earlier (cycle_stamp()): an event whose moment
     // came before the code could record it.
-    std::uint32_t record_at(std::uint64_t stamp, trace::Kind kind, std::int32_t conn, const std::int64_t* fields,
+    std::uint32_t record_at(Stamp stamp, trace::Kind kind, std::int32_t conn, const std::int64_t* fields,
                             std::size_t count, std::uint32_t cause = no_record) noexcept {
         if (!enabled_) return no_record;
         if (used_ == limits_.records || count > max_record_fields) {

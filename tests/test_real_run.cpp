@@ -233,6 +233,19 @@ TEST_CASE("every lesson with a real form runs on real sockets and every client f
         CHECK(result.clients.connections >= 1);
         CHECK(result.trace.size() > 50);
         CHECK(open_fds() == fds_before);
+        // One connection in the header per connection the clients opened,
+        // and nothing of a connection before its client.connect: records
+        // stamped with the wrong clock (the https lesson's TLS handshake
+        // once sat at t=0) would open a connection of their own.
+        const trace::Trace& t = result.trace;
+        CHECK(t.header.connections.size() == result.clients.connections);
+        std::set<std::int32_t> connected;
+        for (const trace::Event& e : t.events()) {
+            if (e.conn == trace::no_conn || e.kind == Kind::note_caption) continue;
+            if (e.kind == Kind::client_connect) connected.insert(e.conn);
+            INFO(trace::kind_spec(e.kind).name << " of connection " << e.conn << " at " << e.time);
+            CHECK(connected.count(e.conn) == 1);
+        }
     }
 }
 

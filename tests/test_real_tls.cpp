@@ -168,7 +168,7 @@ std::vector<TlsRecord> tls_records(const real::Tracer& tracer) {
         const real::TraceRecord& r = tracer[i];
         if (trace::kind_spec(r.kind).lane != trace::Lane::tls) continue;
         TlsRecord t{r.kind, r.host, "", r.fields[0], r.fields[1], r.fields[2], r.cause, static_cast<std::uint32_t>(i),
-                    static_cast<real::Nanos>(r.stamp)};  // stamps: comparable in order across threads
+                    static_cast<real::Nanos>(r.stamp.ticks)};  // stamps: comparable in order across threads
         if (r.kind != Kind::tls_established) t.text = std::string(tracer.text_of(r.fields[0]));
         out.push_back(t);
     }
