@@ -314,7 +314,8 @@ ChildResult ClientProcess::wait() {
         }
         // Replayed in order, so every record keeps its number and every
         // cause still names the same record.
-        result.tracer->record_at(r.stamp, r.kind, r.conn, r.fields, r.field_count, r.cause);
+        const std::uint32_t id = result.tracer->record_at(r.stamp, r.kind, r.conn, r.fields, r.field_count, r.cause);
+        result.tracer->set_tick_fields(id, r.tick_fields);
     }
     if (!error.empty()) {
         result.error = "the client process failed: " + error;

@@ -36,7 +36,7 @@ inline Nanos monotonic_now() noexcept {
 // handshake before its TCP connect, and the type now stops that at compile
 // time.
 struct Stamp {
-    std::uint64_t ticks = 0;
+    std::uint64_t ticks;  // no initialiser: records holding one stay trivial; Stamp{} is 0
 };
 
 inline Stamp cycle_stamp() noexcept {
@@ -67,6 +67,12 @@ public:
         const long double per_tick = static_cast<long double>(nanos1_ - nanos0_) / static_cast<long double>(stamp1_ - stamp0_);
         const long double offset = (static_cast<long double>(stamp) - static_cast<long double>(stamp0_)) * per_tick;
         return nanos0_ + static_cast<Nanos>(offset);
+    }
+    // A span of `ticks` in ns, at the same rate.
+    Nanos duration_of(std::int64_t ticks) const noexcept {
+        if (stamp1_ <= stamp0_ || nanos1_ <= nanos0_) return 0;
+        return static_cast<Nanos>(static_cast<long double>(ticks) * static_cast<long double>(nanos1_ - nanos0_) /
+                                  static_cast<long double>(stamp1_ - stamp0_));
     }
 
 private:

@@ -82,12 +82,12 @@ void HttpConnection::on_data(Duplex&, std::string_view bytes) {
         parser_ = std::make_unique<sim::HttpParser>(sim::HttpParser::Mode::request, events);
     }
     Tracer& tracer = server_.loop.tracer();
-    const Nanos start = monotonic_now();
+    const Stamp start = tracer.enabled() ? cycle_stamp() : Stamp{};
     parse_record_ = tracer.record(Kind::http_parse, conn_, {static_cast<std::int64_t>(bytes.size()), 0});
     begin_callback();
     parser_->feed(bytes);
     end_callback();
-    tracer.set_field(parse_record_, 1, monotonic_now() - start);
+    tracer.set_duration(parse_record_, 1, start);
     parse_record_ = no_record;
     // Between requests the parser holds nothing worth keeping: free it, so
     // an idle keep-alive connection costs only this object.

@@ -313,9 +313,9 @@ void TcpStream::flush_queue() {
         if (need_drain_ && !closing_) {
             need_drain_ = false;
             const std::uint32_t r = client_side_ ? no_record : loop_.tracer().record(Kind::js_drain, conn_, {0});
-            const Nanos started = monotonic_now();
+            const Stamp started = cycle_stamp();
             events_->on_drain(*this);
-            if (r != no_record) loop_.tracer().set_field(r, 0, monotonic_now() - started);
+            loop_.tracer().set_duration(r, 0, started);
         }
         if (ending_ && !fin_sent_ && !closing_) {
             ::shutdown(fd_, SHUT_WR);
@@ -406,13 +406,17 @@ void TcpStream::read_some() {
                 tracer.record(Kind::client_read, conn_, {n, static_cast<std::int64_t>(bytes_read_), 0});
                 events_->on_data(*this, std::string_view(buffer, static_cast<std::size_t>(n)));
             } else {
-                const auto left = tracer.enabled() ? unread_bytes(fd_).value_or(0) : 0;
+                // A read that did not fill the buffer emptied the receive
+                // queue at that moment: nothing was left, and no FIONREAD
+                // (a syscall per request) is needed to say so.
+                const bool filled = static_cast<std::size_t>(n) == limit;
+                const auto left = tracer.enabled() && filled ? unread_bytes(fd_).value_or(0) : 0;
                 tracer.record(Kind::loop_read, conn_, {n, static_cast<std::int64_t>(left), 0, 0});
                 const std::uint32_t r =
                     options_.trace_data_callback ? tracer.record(Kind::js_data, conn_, {n, 0}) : no_record;
-                const Nanos started = tracer.enabled() ? monotonic_now() : 0;
+                const Stamp started = r != no_record ? cycle_stamp() : Stamp{};
                 events_->on_data(*this, std::string_view(buffer, static_cast<std::size_t>(n)));
-                if (r != no_record) tracer.set_field(r, 1, monotonic_now() - started);
+                tracer.set_duration(r, 1, started);
             }
             // libuv stops when a read did not fill the buffer: the kernel had no more.
             if (static_cast<std::size_t>(n) < limit) return;

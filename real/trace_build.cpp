@@ -134,7 +134,7 @@ trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& 
                                    std::to_string(r.field_count) + " fields, the kind has " +
                                    std::to_string(spec.fields.size()));
         for (std::size_t f = 0; f < spec.fields.size(); ++f) {
-            values[f] = r.fields[f];
+            values[f] = tracer.field_value(r, static_cast<int>(f));
             if (spec.fields[f].type == trace::FieldType::text) values[f] = out.intern(tracer.text_of(r.fields[f]));
         }
         const std::int32_t conn = connections.id_for(r.conn, r.kind == Kind::client_connect);

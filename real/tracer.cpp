@@ -11,13 +11,14 @@ constexpr std::int64_t text_length_mask = (std::int64_t{1} << text_length_bits) 
 Tracer::Tracer(std::uint8_t host, bool enabled, TracerLimits limits)
     : host_(host), enabled_(enabled), limits_(limits) {
     if (!enabled_) {
-        limits_ = {0, 0};
+        limits_ = {0, 0, false};
         return;
     }
-    // new T[n] without () leaves the records uninitialised, so the kernel
-    // only backs the pages the run actually writes.
-    records_.reset(new TraceRecord[limits_.records]);
-    text_.reset(new char[limits_.text_bytes]);
+    // TraceRecord is trivial: the reserved bytes are its storage as they are.
+    record_memory_ = ReservedMemory(limits_.records * sizeof(TraceRecord), limits_.commit_up_front);
+    text_memory_ = ReservedMemory(limits_.text_bytes, limits_.commit_up_front);
+    records_ = static_cast<TraceRecord*>(record_memory_.data());
+    text_ = static_cast<char*>(text_memory_.data());
 }
 
 std::int64_t Tracer::text(std::string_view bytes) noexcept {
@@ -27,7 +28,7 @@ std::int64_t Tracer::text(std::string_view bytes) noexcept {
         ++dropped_;
         return -1;
     }
-    std::memcpy(text_.get() + text_used_, bytes.data(), bytes.size());
+    std::memcpy(text_ + text_used_, bytes.data(), bytes.size());
     const std::int64_t handle = (static_cast<std::int64_t>(text_used_) << text_length_bits) |
                                 static_cast<std::int64_t>(bytes.size());
     text_used_ += bytes.size();
@@ -35,11 +36,11 @@ std::int64_t Tracer::text(std::string_view bytes) noexcept {
 }
 
 std::string_view Tracer::text_of(std::int64_t handle) const noexcept {
-    if (handle < 0 || !text_) return {};
+    if (handle < 0 || text_ == nullptr) return {};
     const auto offset = static_cast<std::size_t>(handle >> text_length_bits);
     const auto length = static_cast<std::size_t>(handle & text_length_mask);
     if (offset + length > text_used_) return {};
-    return {text_.get() + offset, length};
+    return {text_ + offset, length};
 }
 
 }  // namespace loopscope::real

@@ -2,7 +2,7 @@
 // into a buffer that belongs to one thread (each Loop has its own Tracer),
 // timestamps from the monotonic clock, and nothing allocated or formatted
 // while recording. Both the record buffer and the text arena are reserved
-// once, up front; untouched pages cost no memory. When either is full,
+// once, up front (real/reserved_memory.hpp); untouched pages cost no memory. When either is full,
 // records are counted as dropped instead of growing (the flush step says
 // how many). real/trace_build.hpp turns the records into a trace::Trace.
 #pragma once
@@ -13,8 +13,10 @@
 #include <initializer_list>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 
 #include "real/clock.hpp"
+#include "real/reserved_memory.hpp"
 #include "trace/kinds.hpp"
 
 namespace loopscope::real {
@@ -31,14 +33,21 @@ struct TraceRecord {
     std::uint8_t field_count;
     std::int32_t conn;
     std::uint32_t cause;  // record number in the same tracer, or no_record
-    std::uint32_t reserved;
+    // Bit f set: fields[f] is a duration in stamp ticks (set_duration),
+    // turned into ns by Tracer::field_value once the clock is calibrated.
+    std::uint32_t tick_fields;
     std::int64_t fields[max_record_fields];
 };
 static_assert(sizeof(TraceRecord) == 88);
+// Records live in raw reserved memory (implicit-lifetime: no constructor runs).
+static_assert(std::is_trivially_copyable_v<TraceRecord> && std::is_trivially_default_constructible_v<TraceRecord>);
 
 struct TracerLimits {
     std::size_t records = 1u << 20;     // 1 Mi records (88 MiB reserved)
     std::size_t text_bytes = 16u << 20; // payload prefixes, URLs, handshake names
+    // Back every page before the first record instead of as records come
+    // (real/reserved_memory.hpp): for long runs at full speed.
+    bool commit_up_front = false;
 };
 
 class Tracer {
@@ -74,7 +83,7 @@ public:
         r.field_count = static_cast<std::uint8_t>(count);
         r.conn = conn;
         r.cause = cause;
-        r.reserved = 0;
+        r.tick_fields = 0;
         if (count != 0) std::memcpy(r.fields, fields, count * sizeof(std::int64_t));  // {} may pass a null pointer
         return static_cast<std::uint32_t>(used_++);
     }
@@ -84,10 +93,26 @@ public:
     // becomes ""). A copy, not formatting: one memcpy.
     std::int64_t text(std::string_view bytes) noexcept;
 
-    // Changes one field of a record already made (a callback's duration,
-    // known once it returned).
+    // Changes one field of a record already made.
     void set_field(std::uint32_t record, int field, std::int64_t value) noexcept {
         if (record != no_record) records_[record].fields[field] = value;
+    }
+    // Sets a duration field to the time since `started` (a callback's
+    // duration, known once it returned), in stamp ticks: two reads of the
+    // cycle counter instead of two clock_gettime calls per traced callback.
+    void set_duration(std::uint32_t record, int field, Stamp started) noexcept {
+        if (record == no_record) return;
+        TraceRecord& r = records_[record];
+        r.fields[field] = static_cast<std::int64_t>(cycle_stamp().ticks - started.ticks);
+        r.tick_fields |= 1u << field;
+    }
+    // For a record replayed from another process's tracer (same counter).
+    void set_tick_fields(std::uint32_t record, std::uint32_t mask) noexcept {
+        if (record != no_record) records_[record].tick_fields = mask;
+    }
+    // A record's field as the trace shows it: durations in ns.
+    std::int64_t field_value(const TraceRecord& r, int field) const noexcept {
+        return (r.tick_fields >> field) & 1u ? clock_.duration_of(r.fields[field]) : r.fields[field];
     }
 
     // Forgets every record (the buffers stay reserved): a benchmark's
@@ -110,8 +135,10 @@ private:
     std::uint8_t host_;
     bool enabled_;
     TracerLimits limits_;
-    std::unique_ptr<TraceRecord[]> records_;  // default-initialised: pages stay untouched until used
-    std::unique_ptr<char[]> text_;
+    ReservedMemory record_memory_;  // pages are backed only once written
+    ReservedMemory text_memory_;
+    TraceRecord* records_ = nullptr;
+    char* text_ = nullptr;
     std::size_t used_ = 0;
     std::size_t text_used_ = 0;
     std::uint64_t dropped_ = 0;

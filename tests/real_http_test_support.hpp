@@ -151,6 +151,7 @@ private:
         // the loop alive.
         loop.run(real::monotonic_now() + 1'000'000'000);
         left_open_ = program->open_connections();
+        loop.tracer().finish_clock();  // durations in ticks become ns from here
         const real::Tracer& tracer = loop.tracer();
         dropped_ = tracer.dropped();
         records_.reserve(tracer.size());
@@ -161,7 +162,7 @@ private:
             copy.conn = r.conn;
             const auto& spec = trace::kind_spec(r.kind);
             for (std::size_t f = 0; f < r.field_count; ++f) {
-                copy.fields.push_back(r.fields[f]);
+                copy.fields.push_back(tracer.field_value(r, static_cast<int>(f)));
                 const bool text = f < spec.fields.size() && spec.fields[f].type == trace::FieldType::text;
                 copy.texts.push_back(text ? std::string(tracer.text_of(r.fields[f])) : std::string());
             }

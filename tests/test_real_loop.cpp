@@ -276,3 +276,23 @@ TEST_CASE("against a client that does not read, write() returns false at highWat
     }
     CHECK(open_fds() == fds_before);
 }
+
+TEST_CASE("the recorder keeps a callback's duration in counter ticks and gives it back in ns", "[real][loop]") {
+    real::Tracer tracer(0, true, {16, 64});
+    const std::uint32_t r = tracer.record(Kind::js_data, 3, {100, 0});
+    const real::Stamp started = real::cycle_stamp();
+    const Nanos before = real::monotonic_now();
+    while (real::monotonic_now() - before < 2'000'000) {
+    }
+    tracer.set_duration(r, 1, started);
+    const Nanos measured = real::monotonic_now() - before;
+    tracer.finish_clock();
+    CHECK(tracer.field_value(tracer[r], 0) == 100);  // not a duration: as recorded
+    const std::int64_t dur = tracer.field_value(tracer[r], 1);
+    CHECK(dur >= 2'000'000);
+    CHECK(dur <= measured + 100'000);
+    // A disabled tracer, or no record, ignores it.
+    real::Tracer off(0, false);
+    off.set_duration(real::no_record, 1, started);
+    CHECK(off.size() == 0);
+}

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -93,6 +94,24 @@ std::uint64_t resident_bytes(pid_t pid) {
             return kib * 1024;
         }
     return 0;
+}
+
+std::int64_t process_cpu_ns(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // The command name (field 2) is in parentheses and may hold spaces:
+    // count fields from the last ')'. utime and stime are fields 14 and 15.
+    const std::size_t close = text.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream in(text.substr(close + 1));
+    std::string field;
+    std::int64_t utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+        if (i == 14) utime = std::stoll(field);
+        if (i == 15) stime = std::stoll(field);
+    }
+    const long ticks = sysconf(_SC_CLK_TCK);
+    return ticks > 0 ? (utime + stime) * (1'000'000'000 / ticks) : 0;
 }
 
 std::uint16_t free_port() {

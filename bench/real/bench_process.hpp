@@ -26,6 +26,9 @@ void stop(Child& child);
 bool wait_for_port(std::uint16_t port, int timeout_ms);
 // VmRSS of a process, in bytes (0 if it cannot be read).
 std::uint64_t resident_bytes(pid_t pid);
+// User + system CPU time a process has used, in ns (/proc/PID/stat, in
+// clock ticks of 10 ms: fine over seconds of load; 0 if unreadable).
+std::int64_t process_cpu_ns(pid_t pid);
 std::uint16_t free_port();
 // Pins the calling thread to `core`.
 void pin_this_thread(int core);
