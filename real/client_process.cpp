@@ -1,154 +1,111 @@
 #include "real/client_process.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#endif
 
 #include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <type_traits>
 
-#include "real/client_load.hpp"
+#include "real/client_wire.hpp"
+
+extern char** environ;  // <unistd.h> declares it only on some systems
 
 namespace loopscope::real {
 
 namespace {
 
-// What the child sends first: fixed size, plain integers.
-struct WireHeader {
-    std::uint32_t magic = 0x4c534350;  // "LSCP"
-    std::uint32_t version = 1;
-    std::uint64_t connections = 0, connect_failures = 0, requests = 0, responses = 0, errors = 0, bytes_sent = 0,
-                  bytes_received = 0, peak_open = 0;
-    std::uint64_t clients_done = 0;
-    std::uint64_t error_bytes = 0;  // a child-side exception's message follows
-    std::uint64_t note_count = 0;
-    std::uint64_t record_count = 0;
-    std::uint64_t dropped = 0;
+struct Spawned {
+    pid_t pid;
+    int report_fd;  // the read end of the child's descriptor 3
 };
-static_assert(std::is_trivially_copyable_v<WireHeader>);
-static_assert(std::is_trivially_copyable_v<TraceRecord>);
 
-constexpr std::uint32_t max_note_bytes = 4096;
-constexpr std::uint64_t max_notes = 256;
-// The pipe's descriptor in the child, after every other one is closed.
-constexpr int child_pipe_fd = 3;
-// How long the child's loop runs after close() so each connection's close
-// phase records client.close and client.done.
-constexpr Nanos close_settle_ns = 20'000'000;
-
-bool write_all(int fd, const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-        const ssize_t n = ::write(fd, p, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-bool write_text(int fd, std::string_view text) {
-    const auto size = static_cast<std::uint32_t>(text.size());
-    return write_all(fd, &size, sizeof size) && write_all(fd, text.data(), text.size());
-}
-
-// Closes every inherited descriptor but stdin, stdout, stderr and the
-// pipe: the parent's listener and connections are not the child's to hold,
-// and they would count against its RLIMIT_NOFILE.
-void close_inherited(int pipe_fd) {
-    if (pipe_fd != child_pipe_fd) {
-        ::dup2(pipe_fd, child_pipe_fd);
-        ::close(pipe_fd);
-    }
-#if defined(SYS_close_range)
-    if (::syscall(SYS_close_range, child_pipe_fd + 1, ~0u, 0) == 0) return;
+// The program this process runs, to start again as the child.
+std::string self_executable() {
+#if defined(__APPLE__)
+    std::uint32_t size = 0;
+    _NSGetExecutablePath(nullptr, &size);
+    std::string path(size, '\0');
+    if (_NSGetExecutablePath(path.data(), &size) != 0) return {};
+    path.resize(std::strlen(path.c_str()));
+    return path;
+#else
+    return "/proc/self/exe";
 #endif
-    rlimit limit{};
-    const rlim_t top = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
-                           ? std::min<rlim_t>(limit.rlim_cur, 1u << 20)
-                           : 1u << 16;
-    for (rlim_t fd = child_pipe_fd + 1; fd < top; ++fd) ::close(static_cast<int>(fd));
 }
 
-// Runs `loop` for `ns` (a timer makes sure the poll phase wakes by then).
-void run_for(Loop& loop, Nanos ns) {
-    const TimerId guard = loop.start_timer(ns, [] {});
-    loop.run(monotonic_now() + ns);
-    loop.stop_timer(guard);
-}
-
-std::unique_ptr<ClientProgram> make_child_program(Loop& loop, const sim::Scenario& scenario, RunNotes& notes) {
-    // Alone in its process, a load client needs one descriptor per
-    // connection, not two.
-    if (scenario.clients.program == "load") return make_load_client_budgeted(loop, scenario, notes, 1);
-    return make_client_program(loop, scenario, notes);
-}
-
-[[noreturn]] void run_child(int pipe_fd, const sim::Scenario& scenario, const std::string& host, std::uint16_t port,
-                            const ChildOptions& options) {
-    close_inherited(pipe_fd);
-    std::signal(SIGPIPE, SIG_IGN);
-    if (options.max_open_files > 0) {
-        const rlimit limit{options.max_open_files, options.max_open_files};
-        setrlimit(RLIMIT_NOFILE, &limit);
+// Starts this program again as the client child (real/client_child.hpp
+// says why not fork): stdin a pipe the request is written to, descriptor
+// 3 the pipe the report comes back on, stdout and stderr shared.
+std::variant<Spawned, std::string> spawn_child(const std::string& request) {
+    int request_pipe[2], report_pipe[2];
+    if (::pipe2(request_pipe, O_CLOEXEC) != 0)
+        return std::string("cannot start the client process: pipe() failed: ") + std::strerror(errno);
+    if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
+        const int e = errno;
+        ::close(request_pipe[0]);
+        ::close(request_pipe[1]);
+        return std::string("cannot start the client process: pipe() failed: ") + std::strerror(e);
     }
-    WireHeader header;
-    std::string error;
-    RunNotes notes;
-    std::unique_ptr<Loop> loop;
-    try {
-        loop = std::make_unique<Loop>(options.loop);
-        std::unique_ptr<ClientProgram> program = make_child_program(*loop, scenario, notes);
-        program->start(host, port);
-        const Nanos deadline = monotonic_now() + options.time_limit_ns;
-        const TimerId guard = loop->start_timer(options.time_limit_ns, [] {});
-        while (!program->done() && monotonic_now() < deadline)
-            if (!loop->run_once()) break;
-        loop->stop_timer(guard);
-        header.clients_done = program->done() ? 1 : 0;
-        if (header.clients_done != 0 && options.hold_ns > 0) run_for(*loop, options.hold_ns);
-        program->close();
-        run_for(*loop, close_settle_ns);
-        const ClientTotals t = program->totals();
-        header.connections = t.connections;
-        header.connect_failures = t.connect_failures;
-        header.requests = t.requests;
-        header.responses = t.responses;
-        header.errors = t.errors;
-        header.bytes_sent = t.bytes_sent;
-        header.bytes_received = t.bytes_received;
-        header.peak_open = t.peak_open;
-        program.reset();
-    } catch (const std::exception& e) {
-        error = e.what();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    // dup2 clears O_CLOEXEC on the copy, so exactly these two are inherited.
+    posix_spawn_file_actions_adddup2(&actions, request_pipe[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, report_pipe[1], child_report_fd);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    // A server that waits for Ctrl-C with sigwait() blocks SIGINT; the
+    // child starts with nothing blocked and default dispositions.
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    const std::string path = self_executable();
+    std::string argv0 = "loopscope-clients", flag(client_child_flag);
+    char* argv[] = {argv0.data(), flag.data(), nullptr};
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attributes, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    ::close(request_pipe[0]);
+    ::close(report_pipe[1]);
+    if (rc != 0) {
+        ::close(request_pipe[1]);
+        ::close(report_pipe[0]);
+        return "cannot start the client process: posix_spawn(" + path + ") failed: " + std::strerror(rc);
     }
-    const Tracer* tracer = loop ? &loop->tracer() : nullptr;
-    header.error_bytes = std::min<std::uint64_t>(error.size(), max_note_bytes);
-    header.note_count = std::min<std::uint64_t>(notes.lines.size(), max_notes);
-    header.record_count = tracer ? tracer->size() : 0;
-    header.dropped = tracer ? tracer->dropped() : 0;
-    bool ok = write_all(child_pipe_fd, &header, sizeof header) &&
-              write_all(child_pipe_fd, error.data(), static_cast<std::size_t>(header.error_bytes));
-    for (std::uint64_t i = 0; ok && i < header.note_count; ++i)
-        ok = write_text(child_pipe_fd, std::string_view(notes.lines[i]).substr(0, max_note_bytes));
-    for (std::uint64_t i = 0; ok && i < header.record_count; ++i) {
-        const TraceRecord& r = (*tracer)[i];
-        ok = write_all(child_pipe_fd, &r, sizeof r);
-        // Text fields are handles into this process's arena: send the bytes.
-        const auto fields = trace::kind_spec(r.kind).fields;
-        for (std::size_t f = 0; ok && f < r.field_count && f < fields.size(); ++f)
-            if (fields[f].type == trace::FieldType::text) ok = write_text(child_pipe_fd, tracer->text_of(r.fields[f]));
+    // The request is the scenario's JSON, then EOF. A child that died
+    // first makes the write fail with EPIPE: SIGPIPE is held back on this
+    // thread meanwhile (and a pending one taken), so it cannot end the
+    // parent, and the child's missing report then says what happened.
+    sigset_t pipe_signal, previous;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
+    const bool sent = write_all(request_pipe[1], request.data(), request.size());
+    if (!sent && errno == EPIPE) {
+        const timespec now{0, 0};
+        while (sigtimedwait(&pipe_signal, nullptr, &now) < 0 && errno == EINTR) {
+        }
     }
-    ::close(child_pipe_fd);
-    // _exit: the parent's atexit handlers and stdio buffers are not ours.
-    ::_exit(ok && error.empty() ? 0 : 1);
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    ::close(request_pipe[1]);
+    return Spawned{pid, report_pipe[0]};
 }
 
 // Reads what the child sent, checking every length against what is left.
@@ -186,23 +143,11 @@ std::variant<std::unique_ptr<ClientProcess>, std::string> ClientProcess::start(c
     // monotonic ns by a line from its own start to its finish_clock(), so
     // starting it here spans the child's whole run.
     auto replay = std::make_unique<Tracer>(options.loop.host, options.loop.trace, options.loop.trace_limits);
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        return std::string("cannot start the client process: pipe() failed: ") + std::strerror(errno);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        const int e = errno;
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return std::string("cannot start the client process: fork() failed: ") + std::strerror(e);
-    }
-    if (pid == 0) {
-        ::close(fds[0]);
-        run_child(fds[1], scenario, host, port, options);
-    }
-    ::close(fds[1]);
+    auto spawned = spawn_child(encode_child_request(scenario, host, port, options));
+    if (auto* reason = std::get_if<std::string>(&spawned)) return *reason;
+    const auto [pid, report_fd] = std::get<Spawned>(spawned);
     return std::unique_ptr<ClientProcess>(
-        new ClientProcess(pid, fds[0], std::move(options), std::move(on_finished), std::move(replay)));
+        new ClientProcess(pid, report_fd, std::move(options), std::move(on_finished), std::move(replay)));
 }
 
 ClientProcess::ClientProcess(pid_t pid, int read_fd, ChildOptions options, std::function<void()> on_finished,

@@ -3,11 +3,12 @@
 // one process need 20,000 and more; with the clients in a child, each
 // process needs one per connection.
 //
-// The child (fork, no exec) closes every descriptor it inherited, builds
-// the scenario's client program on its own Loop, runs it against
-// host:port, closes it, and sends back over a pipe a small fixed header
-// (the totals), the run notes, and its tracer's records, each text field
-// carried as its bytes; then it exits. The parent reads the pipe in a
+// The child is this program started again (real/client_child.hpp: why
+// not fork, and the call main() must make). It reads the request on stdin
+// (real/client_wire.hpp), builds the scenario's client program on its own
+// Loop, runs it against host:port, closes it, and sends back on
+// descriptor 3 a small fixed header (the totals), the run notes, and its
+// tracer's records, each text field carried as its bytes; then it exits. The parent reads the pipe in a
 // thread while its own loop (the server's) keeps running, and replays the
 // records into a Tracer of its own, so the trace builder sees the child's
 // records exactly as if the clients had run in this process.
@@ -50,7 +51,7 @@ struct ChildResult {
     ClientTotals totals;
     RunNotes notes;
     // The child's records, replayed (host and stamps as recorded): its
-    // clock started before the fork, so finish_clock() and time_of() give
+    // clock started before the child, so finish_clock() and time_of() give
     // the child's times; a disabled tracer when tracing was off.
     std::unique_ptr<Tracer> tracer;
     std::uint64_t dropped = 0;  // records the child's tracer could not keep
@@ -59,10 +60,10 @@ struct ChildResult {
 
 class ClientProcess {
 public:
-    // Forks the child and starts reading its pipe. `on_finished` runs on the
+    // Starts the child and starts reading its report. `on_finished` runs on the
     // reader thread once the child has closed the pipe (it exited): use it
     // to wake the parent's loop (loop.stop() may be called from any thread).
-    // Returns the reason as one sentence when pipe() or fork() fails.
+    // Returns the reason as one sentence when pipe() or posix_spawn() fails.
     static std::variant<std::unique_ptr<ClientProcess>, std::string> start(const sim::Scenario& scenario,
                                                                            const std::string& host, std::uint16_t port,
                                                                            ChildOptions options,
@@ -89,7 +90,7 @@ private:
     int read_fd_;
     ChildOptions options_;
     std::function<void()> on_finished_;
-    std::unique_ptr<Tracer> replay_;  // made before the fork (client_process.cpp says why)
+    std::unique_ptr<Tracer> replay_;  // made before the child starts (client_process.cpp says why)
     std::vector<char> bytes_;  // everything the child sent, filled by the reader thread
     bool overflow_ = false;    // it sent more than any honest child could
     std::atomic<bool> finished_{false};
@@ -97,7 +98,7 @@ private:
     bool waited_ = false;
 };
 
-// The one call for a run: forks the clients, runs `server_loop` (the
+// The one call for a run: starts the clients' process, runs `server_loop` (the
 // server's, in this process) until the child has reported or the time
 // limit (plus a grace second) has passed, and returns what the child sent.
 ChildResult run_clients_in_child(Loop& server_loop, const sim::Scenario& scenario, const std::string& host,

@@ -68,7 +68,6 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
                                                   : std::min(scenario.stop_ns, max_time_limit_ns);
     const Nanos deadline = started + limit;
 
-    // The child is forked before this process starts its second thread.
     const bool child_clients = clients_need_own_process(scenario);
     std::unique_ptr<ClientProgram> clients;
     if (!child_clients) clients = make_client_program(client_loop, scenario, result.notes);

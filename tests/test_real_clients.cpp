@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "real/client_http_get.hpp"
 #include "real/client_load.hpp"
 #include "real/client_process.hpp"
+#include "real/client_wire.hpp"
 #include "real/client_slow_reader.hpp"
 #include "real/client_uploader.hpp"
 #include "real/tcp_listener.hpp"
@@ -303,7 +305,7 @@ TEST_CASE("load: 500 connections held at once, every request answered", "[real][
 }
 
 TEST_CASE("client process: the load client in a child returns the same totals and its records",
-          "[real][clients][fork]") {
+          "[real][clients][child]") {
     PeerServer server(PeerServer::Mode::http, 0, 11);
     const auto scenario = scenario_with(R"({"program": "load", "count": 300})");
     real::ChildOptions options;
@@ -346,8 +348,74 @@ TEST_CASE("client process: the load client in a child returns the same totals an
     CHECK(outside == 0);
 }
 
+TEST_CASE("client process: the request carries the scenario, the lesson's own fields and the options", "[real][clients]") {
+    sim::Scenario scenario = scenario_with(R"({"program": "slow-reader", "count": 3, "recv_buffer": 4096})");
+    real::ChildOptions options;
+    options.loop = test::real_loop_options(1);
+    options.loop.backend = "poll";
+    options.loop.trace_limits.records = 1234;
+    options.time_limit_ns = 42 * ms;
+    options.hold_ns = 7 * ms;
+    options.max_open_files = 999;
+    const std::string json = real::encode_child_request(scenario, "127.0.0.1", 4321, options);
+    auto decoded = real::decode_child_request(json);
+    REQUIRE(std::holds_alternative<real::ChildRequest>(decoded));
+    const real::ChildRequest& r = std::get<real::ChildRequest>(decoded);
+    CHECK(sim::scenario_to_json(r.scenario) == sim::scenario_to_json(scenario));
+    CHECK(r.scenario.given_json == scenario.given_json);  // real mode sets only the buffers a lesson gave
+    CHECK(r.host == "127.0.0.1");
+    CHECK(r.port == 4321);
+    CHECK(r.options.loop.backend == "poll");
+    CHECK(r.options.loop.host == 1);
+    CHECK(r.options.loop.trace_limits.records == 1234);
+    CHECK(r.options.time_limit_ns == 42 * ms);
+    CHECK(r.options.hold_ns == 7 * ms);
+    CHECK(r.options.max_open_files == 999);
+    // Whatever arrives on a child's stdin, it answers with a sentence.
+    for (const char* bad : {"", "not json", "[1,2]", R"({"scenario": 5})", R"({"scenario": "{}"})"}) {
+        INFO(bad);
+        auto failed = real::decode_child_request(bad);
+        REQUIRE(std::holds_alternative<std::string>(failed));
+        CHECK_THAT(std::get<std::string>(failed), Catch::StartsWith("the client request"));
+    }
+}
+
+TEST_CASE("client process: a child started without a request reports why and exits 1", "[real][clients][child]") {
+    // The test binary is the child's program too (tests/main.cpp): run it
+    // as the child with an empty stdin and read its report on descriptor 3.
+    int report[2];
+    REQUIRE(::pipe(report) == 0);
+    const std::string flag(real::client_child_flag);
+    const int null = ::open("/dev/null", O_RDONLY);
+    REQUIRE(null >= 0);
+    // Only async-signal-safe calls between fork and exec.
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(report[1], 3);
+        ::dup2(null, 0);
+        ::execl("/proc/self/exe", "loopscope-clients", flag.c_str(), nullptr);
+        ::_exit(127);
+    }
+    ::close(report[1]);
+    ::close(null);
+    std::string bytes;
+    char chunk[4096];
+    for (ssize_t n; (n = ::read(report[0], chunk, sizeof chunk)) > 0;) bytes.append(chunk, static_cast<std::size_t>(n));
+    ::close(report[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    real::WireHeader header;
+    REQUIRE(bytes.size() >= sizeof header);
+    std::memcpy(&header, bytes.data(), sizeof header);
+    CHECK(header.magic == real::WireHeader{}.magic);
+    CHECK(header.record_count == 0);
+    CHECK(bytes.substr(sizeof header, header.error_bytes) == "the client request is not a JSON object");
+}
+
 TEST_CASE("client process: with too few descriptors the load client opens what fits and says so",
-          "[real][clients][fork]") {
+          "[real][clients][child]") {
     PeerServer server(PeerServer::Mode::http, 0, 11);
     const auto scenario = scenario_with(R"({"program": "load", "count": 500})");
     real::ChildOptions options;
@@ -368,7 +436,7 @@ TEST_CASE("client process: with too few descriptors the load client opens what f
     CHECK_THAT(result.notes.lines[0], Catch::Contains("of 500 connections: RLIMIT_NOFILE is 300"));
 }
 
-TEST_CASE("run_clients_in_child: the server's loop runs while the child's uploaders send", "[real][clients][fork]") {
+TEST_CASE("run_clients_in_child: the server's loop runs while the child's uploaders send", "[real][clients][child]") {
     // The server here is a real Loop in this process, so the child's
     // clients depend on it being served while the call waits.
     real::Loop server_loop(test::real_loop_options(0));
@@ -422,7 +490,7 @@ TEST_CASE("bad-request: Python's http.server refuses the POST with two lengths",
 
 // The ten-thousand lesson's load: 10,000 connections need 10,000
 // descriptors in the child and as many in this process (the peer server).
-TEST_CASE("client process: 10,000 load connections held at once, every request answered", "[real][clients][fork]") {
+TEST_CASE("client process: 10,000 load connections held at once, every request answered", "[real][clients][child]") {
     const real::FdBudget budget = real::raise_fd_limit();
     if (budget.connections_that_fit(1) < 10'000) {
         WARN("RLIMIT_NOFILE is " << budget.soft_limit << ": too low for 10,000 connections; not run");

@@ -249,7 +249,7 @@ TEST_CASE("every lesson with a real form runs on real sockets and every client f
     }
 }
 
-TEST_CASE("ten-thousand in real mode holds 10,000 connections and completes every request", "[real][run][fork]") {
+TEST_CASE("ten-thousand in real mode holds 10,000 connections and completes every request", "[real][run][child]") {
     const real::RealResult result = real::run_real(lesson("ten-thousand"), options());
     CHECK(result.clients_done);
     CHECK(result.clients.connections == 10000);

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "sim/lessons.hpp"
+#include "sim/scenario_loader.hpp"
 #include "sim/simulate.hpp"
 
 using namespace loopscope;
@@ -145,5 +146,23 @@ TEST_CASE("the lessons teach what their captions claim", "[lessons][sim]") {
         REQUIRE(states.size() == 11);
         CHECK(t.arg(t[states.back()], "prev") == static_cast<std::int64_t>(trace::TcpState::time_wait));
         CHECK(t.arg(t[states.back()], "state") == static_cast<std::int64_t>(trace::TcpState::closed));
+    }
+}
+
+TEST_CASE("every lesson survives scenario_to_json and back unchanged", "[lessons]") {
+    // Real mode's client process gets its scenario this way
+    // (real/client_wire.hpp), so a field the writer forgets or the reader
+    // reads back differently would change what the clients do.
+    for (const sim::Lesson& lesson : sim::builtin_lessons()) {
+        INFO(lesson.id);
+        const sim::Scenario scenario = load(lesson, {"clients.count=7", "server.send_buffer=8192"});
+        const std::string json = sim::scenario_to_json(scenario);
+        auto again = sim::load_scenario_text(json, "round-trip.json");
+        if (auto* error = std::get_if<sim::ScenarioError>(&again)) FAIL(error->text());
+        const sim::Scenario& copy = std::get<sim::Scenario>(again);
+        CHECK(sim::scenario_to_json(copy) == json);
+        CHECK(copy.clients.count == 7);
+        CHECK(copy.server.send_buffer == 8192);
+        CHECK(copy.captions.size() == scenario.captions.size());
     }
 }
