@@ -257,3 +257,15 @@ TEST_CASE("ten-thousand in real mode holds 10,000 connections and completes ever
     CHECK(result.clients.peak_open == 10000);
     CHECK(trace::summarize(result.trace).requests == 10000);
 }
+
+TEST_CASE("the backpressure lesson on real sockets shows write() returning false and 'drain'", "[real][run]") {
+    // Linux autotunes a socket's send buffer up to megabytes, enough to take
+    // the lesson's whole megabyte at once: the lesson gives the 16 KiB send
+    // buffer its captions describe, and real mode sets it (SO_SNDBUF).
+    const real::RealResult result = real::run_real(lesson("backpressure"), options());
+    REQUIRE(result.clients_done);
+    const trace::Summary s = trace::summarize(result.trace);
+    CHECK(s.bytes_written == 1048576);
+    CHECK(s.writes_returned_false >= 1);
+    CHECK(s.drains == s.writes_returned_false);
+}
