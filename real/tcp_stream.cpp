@@ -252,8 +252,7 @@ bool TcpStream::write(std::string_view bytes) {
         } else {
             // Node reports a failed write from the next tick, not inside write().
             const std::error_code error(errno, std::generic_category());
-            const std::uint32_t unused = record_write(bytes.size(), -1, false, {});
-            (void)unused;
+            record_write(bytes.size(), -1, false, {});
             loop_.defer([this, error, alive = alive_token()] {
                 if (*alive) fail(error);
             });
