@@ -79,15 +79,7 @@ std::unique_ptr<Loop> run_clients(const ChildRequest& request, WireHeader& heade
         if (header.clients_done != 0 && request.options.hold_ns > 0) run_for(*loop, request.options.hold_ns);
         program->close();
         run_for(*loop, close_settle_ns);
-        const ClientTotals t = program->totals();
-        header.connections = t.connections;
-        header.connect_failures = t.connect_failures;
-        header.requests = t.requests;
-        header.responses = t.responses;
-        header.errors = t.errors;
-        header.bytes_sent = t.bytes_sent;
-        header.bytes_received = t.bytes_received;
-        header.peak_open = t.peak_open;
+        header.totals = program->totals();
     } catch (const std::exception& e) {
         error = e.what();
     }

@@ -217,8 +217,7 @@ ChildResult ClientProcess::wait() {
         result.error = "the client process ended without reporting (exit status " + std::to_string(result.exit_status) + ")";
         return result;
     }
-    result.totals = {header.connections, header.connect_failures, header.requests, header.responses,
-                     header.errors,      header.bytes_sent,       header.bytes_received, header.peak_open};
+    result.totals = header.totals;
     result.clients_done = header.clients_done != 0;
     result.dropped = header.dropped;
     if (header.error_bytes > max_note_bytes || header.note_count > max_notes ||

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "real/client_process.hpp"
+#include "real/programs.hpp"
 #include "real/tracer.hpp"
 #include "sim/scenario.hpp"
 
@@ -21,15 +22,14 @@ namespace loopscope::real {
 struct WireHeader {
     std::uint32_t magic = 0x4c534350;  // "LSCP"
     std::uint32_t version = 2;
-    std::uint64_t connections = 0, connect_failures = 0, requests = 0, responses = 0, errors = 0, bytes_sent = 0,
-                  bytes_received = 0, peak_open = 0;
+    ClientTotals totals;  // plain integers too
     std::uint64_t clients_done = 0;
     std::uint64_t error_bytes = 0;  // a child-side exception's message follows
     std::uint64_t note_count = 0;
     std::uint64_t record_count = 0;
     std::uint64_t dropped = 0;
 };
-static_assert(std::is_trivially_copyable_v<WireHeader>);
+static_assert(std::is_trivially_copyable_v<WireHeader> && std::is_trivially_copyable_v<ClientTotals>);
 static_assert(std::is_trivially_copyable_v<TraceRecord>);
 
 inline constexpr std::uint32_t max_note_bytes = 4096;
