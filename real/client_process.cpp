@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,10 +10,8 @@
 #include <mach-o/dyld.h>
 #endif
 
-#include <algorithm>
 #include <csignal>
 #include <cstring>
-#include <type_traits>
 
 #include "real/client_wire.hpp"
 
