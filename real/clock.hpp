@@ -68,6 +68,7 @@ public:
         const long double offset = (static_cast<long double>(stamp) - static_cast<long double>(stamp0_)) * per_tick;
         return nanos0_ + static_cast<Nanos>(offset);
     }
+    std::uint64_t start_ticks() const noexcept { return stamp0_; }
     // A span of `ticks` in ns, at the same rate.
     Nanos duration_of(std::int64_t ticks) const noexcept {
         if (stamp1_ <= stamp0_ || nanos1_ <= nanos0_) return 0;

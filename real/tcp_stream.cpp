@@ -201,18 +201,23 @@ void TcpStream::finish_connect() {
 
 // ---- writing ----
 
-std::uint32_t TcpStream::record_write(std::size_t offered, long accepted, bool eagain, std::string_view data) {
+// `started` is the stamp taken just before send(): on loopback the kernel
+// hands the bytes to the peer inside the call, so the peer's loop can read
+// them before this thread returns; stamped afterwards, the read would come
+// before the write in the trace.
+std::uint32_t TcpStream::record_write(Stamp started, std::size_t offered, long accepted, bool eagain,
+                                      std::string_view data) {
     Tracer& tracer = loop_.tracer();
     if (!tracer.enabled()) return no_record;
     const auto taken = static_cast<std::int64_t>(std::max(0L, accepted));
     const std::int64_t text =
         options_.trace_payload_text && taken > 0 ? tracer.text(trace::printable_prefix(data.substr(0, taken))) : -1;
     if (client_side_)
-        return tracer.record(Kind::client_write, conn_,
-                             {static_cast<std::int64_t>(offered), taken, static_cast<std::int64_t>(total_sent_), text});
-    const std::uint32_t r = tracer.record(Kind::loop_write, conn_,
-                                          {static_cast<std::int64_t>(offered), taken, eagain,
-                                           static_cast<std::int64_t>(queued_bytes_), text});
+        return tracer.record_at(started, Kind::client_write, conn_,
+                                {static_cast<std::int64_t>(offered), taken, static_cast<std::int64_t>(total_sent_), text});
+    const std::uint32_t r = tracer.record_at(started, Kind::loop_write, conn_,
+                                             {static_cast<std::int64_t>(offered), taken, eagain,
+                                              static_cast<std::int64_t>(queued_bytes_), text});
     // The kernel's side of the same moment: SIOCOUTQ / SIOCOUTQNSD. Only
     // when bytes are waiting, where the levels tell the backpressure story;
     // a write the kernel took whole leaves nothing worth a syscall each.
@@ -241,6 +246,7 @@ bool TcpStream::write(std::string_view bytes) {
     std::size_t taken = 0;
     bool eagain = false;
     const bool queue_empty = !queue_ || queue_->chunks.empty();
+    const Stamp started = loop_.tracer().enabled() ? cycle_stamp() : Stamp{};
     if (connected_ && queue_empty && !bytes.empty()) {
         const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), send_flags);
         if (n >= 0) {
@@ -252,7 +258,7 @@ bool TcpStream::write(std::string_view bytes) {
         } else {
             // Node reports a failed write from the next tick, not inside write().
             const std::error_code error(errno, std::generic_category());
-            record_write(bytes.size(), -1, false, {});
+            record_write(started, bytes.size(), -1, false, {});
             loop_.defer([this, error, alive = alive_token()] {
                 if (*alive) fail(error);
             });
@@ -264,7 +270,7 @@ bool TcpStream::write(std::string_view bytes) {
         queue_->chunks.push_back(WriteQueue::Chunk{std::string(bytes), taken});
         queued_bytes_ += bytes.size();
     }
-    if (connected_ && queue_empty && !bytes.empty()) record_write(bytes.size(), static_cast<long>(taken), eagain, bytes);
+    if (connected_ && queue_empty && !bytes.empty()) record_write(started, bytes.size(), static_cast<long>(taken), eagain, bytes);
     const bool ok = queued_bytes_ < options_.high_water_mark;
     if (!ok) need_drain_ = true;
     if (!client_side_)
@@ -281,10 +287,11 @@ void TcpStream::flush_queue() {
     while (queue_ && !queue_->chunks.empty()) {
         WriteQueue::Chunk& chunk = queue_->chunks.front();
         const std::string_view rest = std::string_view(chunk.bytes).substr(chunk.offset);
+        const Stamp started = loop_.tracer().enabled() ? cycle_stamp() : Stamp{};
         const ssize_t n = ::send(fd_, rest.data(), rest.size(), send_flags);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                record_write(rest.size(), 0, true, {});
+                record_write(started, rest.size(), 0, true, {});
                 break;
             }
             fail(std::error_code(errno, std::generic_category()));
@@ -300,9 +307,9 @@ void TcpStream::flush_queue() {
             // Record after the level changes: writable_length is "after this write".
             const std::string bytes = std::move(chunk.bytes);
             queue_->chunks.pop_front();
-            record_write(rest.size(), n, false, std::string_view(bytes).substr(bytes.size() - taken));
+            record_write(started, rest.size(), n, false, std::string_view(bytes).substr(bytes.size() - taken));
         } else {
-            record_write(rest.size(), n, false, rest);
+            record_write(started, rest.size(), n, false, rest);
             break;  // the kernel took part: it is full now
         }
     }

@@ -104,7 +104,7 @@ private:
     void read_some();
     void record_tcp_state();
     std::shared_ptr<bool> alive_token();
-    std::uint32_t record_write(std::size_t offered, long accepted, bool eagain, std::string_view data);
+    std::uint32_t record_write(Stamp started, std::size_t offered, long accepted, bool eagain, std::string_view data);
 
     Loop& loop_;
     SocketFd fd_;

@@ -75,7 +75,17 @@ private:
 trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& info,
                               std::span<Tracer* const> tracers, std::span<const CapturedSegment> segments,
                               RunNotes& notes) {
-    for (Tracer* t : tracers) t->finish_clock();
+    // One line from stamps to ns for every tracer of the run: the one that
+    // started first, calibrated now, spans the whole run (the widest base
+    // gives the best rate), and each tracer calibrating its own put events
+    // of different threads up to tens of µs out of order.
+    if (!tracers.empty()) {
+        Tracer* first = *std::min_element(tracers.begin(), tracers.end(), [](const Tracer* a, const Tracer* b) {
+            return a->clock().start_ticks() < b->clock().start_ticks();
+        });
+        first->finish_clock();
+        for (Tracer* t : tracers) t->use_clock(first->clock());
+    }
     std::vector<Item> items;
     std::size_t total = segments.size();
     for (const Tracer* t : tracers) total += t->size();

@@ -88,6 +88,11 @@ public:
         return static_cast<std::uint32_t>(used_++);
     }
 
+    std::uint32_t record_at(Stamp stamp, trace::Kind kind, std::int32_t conn, std::initializer_list<std::int64_t> fields,
+                            std::uint32_t cause = no_record) noexcept {
+        return record_at(stamp, kind, conn, fields.begin(), fields.size(), cause);
+    }
+
     // Copies `bytes` into the text arena and returns the handle to put in a
     // text field (-1 when the arena is full or the tracer is off: the field
     // becomes ""). A copy, not formatting: one memcpy.
@@ -126,6 +131,11 @@ public:
     std::size_t size() const noexcept { return used_; }
     // Takes the second calibration point; call once recording has stopped.
     void finish_clock() noexcept { clock_.calibrate(); }
+    const StampClock& clock() const noexcept { return clock_; }
+    // Converts with another tracer's line: the tracers of one run must
+    // share one, or two lines a few µs apart put a read before the write
+    // that sent its bytes (real/trace_build.cpp).
+    void use_clock(const StampClock& clock) noexcept { clock_ = clock; }
     Nanos time_of(const TraceRecord& r) const noexcept { return clock_.to_nanos(r.stamp); }
     const TraceRecord& operator[](std::size_t i) const noexcept { return records_[i]; }
     std::string_view text_of(std::int64_t handle) const noexcept;

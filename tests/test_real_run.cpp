@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -245,6 +246,27 @@ TEST_CASE("every lesson with a real form runs on real sockets and every client f
             if (e.kind == Kind::client_connect) connected.insert(e.conn);
             INFO(trace::kind_spec(e.kind).name << " of connection " << e.conn << " at " << e.time);
             CHECK(connected.count(e.conn) == 1);
+        }
+        // Bytes are read only after they were written: the server's loop.read
+        // totals never run ahead of the client's client.write totals, and
+        // the other way round. Writes stamped after send() returned, and a
+        // clock line per thread, once put reads up to 100 µs too early.
+        std::map<std::int32_t, std::int64_t> client_sent, server_read, server_sent, client_read;
+        for (const trace::Event& e : t.events()) {
+            INFO(trace::kind_spec(e.kind).name << " of connection " << e.conn << " at " << e.time);
+            switch (e.kind) {
+            case Kind::client_write: client_sent[e.conn] += t.arg(e, "accepted"); break;
+            case Kind::loop_write: server_sent[e.conn] += t.arg(e, "accepted"); break;
+            case Kind::loop_read:
+                server_read[e.conn] += t.arg(e, "bytes");
+                CHECK(server_read[e.conn] <= client_sent[e.conn]);
+                break;
+            case Kind::client_read:
+                client_read[e.conn] += t.arg(e, "bytes");
+                CHECK(client_read[e.conn] <= server_sent[e.conn]);
+                break;
+            default: break;
+            }
         }
     }
 }
