@@ -72,7 +72,7 @@ std::unique_ptr<Loop> run_clients(const ChildRequest& request, WireHeader& heade
         const Nanos limit = request.options.time_limit_ns;
         const Nanos deadline = monotonic_now() + limit;
         const TimerId guard = loop->start_timer(limit, [] {});
-        while (!program->done() && monotonic_now() < deadline)
+        while ((!program->done() || program->open_connections() > 0) && monotonic_now() < deadline)
             if (!loop->run_once()) break;
         loop->stop_timer(guard);
         header.clients_done = program->done() ? 1 : 0;

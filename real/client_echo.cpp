@@ -32,6 +32,7 @@ public:
     bool done() const override {
         return finished_ == params_.count && (!params_.close_when_done || clients_.empty());
     }
+    std::size_t open_connections() const override { return open_; }
     ClientTotals totals() const override { return totals_; }
     void close() override { clients_.clear(); }
 

@@ -137,7 +137,7 @@ public:
     void count_response() { ++totals_.responses; }
     void count_connect_failures(std::uint64_t n) { totals_.connect_failures += n; }
     // Connections currently open (connected and not yet closed).
-    std::size_t open_connections() const { return open_; }
+    std::size_t open_connections() const override { return open_; }
     std::uint32_t clients_finished() const { return finished_; }
 
     // Opens a connection for `connection`'s client and takes ownership of it.

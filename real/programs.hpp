@@ -55,6 +55,10 @@ public:
     virtual void start(const std::string& host, std::uint16_t port) = 0;
     // Every client finished its work (or failed): the run may end.
     virtual bool done() const = 0;
+    // Connections open now. A run whose clients are done but keep
+    // connections open (a browser with keep-alive) goes on until the server
+    // closes them, as keepAliveTimeout does in the lesson, or the time limit.
+    virtual std::size_t open_connections() const = 0;
     virtual ClientTotals totals() const = 0;
     // Closes whatever is still open (end of a run).
     virtual void close() = 0;
