@@ -21,12 +21,14 @@ struct RealOptions {
     std::string listen_address = "127.0.0.1";
     std::uint16_t port = 0;       // 0: a free port (the lesson's port may be taken)
     // A real run ends when the clients are done; this bounds it in case
-    // they never are. 0: the scenario's stop_ns, at most max_time_limit_ns.
+    // they never are. 0: the scenario's stop_ns, clamped to
+    // [min_time_limit_ns, max_time_limit_ns].
     Nanos time_limit_ns = 0;
     std::size_t trace_records = 1u << 20;  // per loop
 };
 
 inline constexpr Nanos max_time_limit_ns = 30'000'000'000;
+inline constexpr Nanos min_time_limit_ns = 10'000'000'000;
 
 struct RealResult {
     trace::Trace trace;

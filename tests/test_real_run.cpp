@@ -170,6 +170,28 @@ TEST_CASE("loopscope real: bad arguments get a clear error and exit 2", "[real][
     CHECK(cli({"real", "tcp-echo", "--no-trace", "-o", "x.jsonl"}).code == 2);
     CHECK(cli({"real", "tcp-echo", "--time-limit", "soon"}).code == 2);
     CHECK(cli({"real", "tcp-echo", "--set", "clients.count=-1"}).code == 2);
+    // An -o that cannot be written is found before the run, not after it.
+    const CliResult folder = cli({"real", "tcp-echo", "-o", "/no/such/folder/t.jsonl"});
+    CHECK(folder.code == 2);
+    CHECK(folder.err == "loopscope real: cannot write /no/such/folder/t.jsonl: there is no folder /no/such/folder\n");
+    const CliResult served = cli({"serve", "echo", "--trace", "/no/such/folder/t.jsonl"});
+    CHECK(served.code == 2);
+    CHECK_THAT(served.err, Catch::Contains("--trace: cannot write /no/such/folder/t.jsonl"));
+}
+
+TEST_CASE("loopscope real: a run the time limit cuts short exits 1 with or without --summary", "[real][run]") {
+    // 10,000 connections cannot open in 50 ms: the run stops early, says how
+    // to give it longer, and reports it the same way in both forms.
+    for (const bool summary : {false, true}) {
+        std::vector<std::string> args{"real", "ten-thousand", "--time-limit", "50ms"};
+        if (summary) args.push_back("--summary");
+        const CliResult r = cli(args);
+        INFO(r.err);
+        CHECK(r.code == 1);
+        CHECK_THAT(r.err, Catch::Contains("ended the run before every client had finished; give it longer with "
+                                          "--time-limit 1s"));
+        if (summary) CHECK_THAT(r.out, Catch::StartsWith("{\"source\":\"real\""));
+    }
 }
 
 TEST_CASE("loopscope real -o writes a trace that check accepts and the terminal stepper walks", "[real][run]") {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "trace_test_support.hpp"
+#include "trace/atomic_file.hpp"
 #include "trace/jsonl.hpp"
 
 using namespace loopscope;
@@ -334,6 +335,33 @@ TEST_CASE("write_trace_file into a missing directory throws and leaves nothing",
         CHECK_THAT(e.what(), Catch::StartsWith("cannot write " + path.string() + ": "));
     }
     CHECK(fs::is_empty(dir));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("cannot_write finds a bad destination before the work starts, and leaves nothing", "[trace][jsonl]") {
+    const fs::path dir = scratch_dir("cannot-write");
+    CHECK(cannot_write((dir / "trace.jsonl").string()) == std::nullopt);
+    CHECK(cannot_write("/dev/null") == std::nullopt);
+    CHECK(fs::is_empty(dir));  // the probe file is gone
+    const auto missing = cannot_write((dir / "no" / "trace.jsonl").string());
+    REQUIRE(missing);
+    CHECK(*missing == "cannot write " + (dir / "no" / "trace.jsonl").string() + ": there is no folder " +
+                          (dir / "no").string());
+    const auto folder = cannot_write(dir.string());
+    REQUIRE(folder);
+    CHECK_THAT(*folder, Catch::EndsWith(": it is a directory"));
+    std::ofstream(dir / "file") << "x";
+    const auto under_file = cannot_write((dir / "file" / "trace.jsonl").string());
+    REQUIRE(under_file);
+    CHECK_THAT(*under_file, Catch::EndsWith("file is not a folder"));
+    if (::geteuid() != 0) {  // root writes anywhere
+        fs::create_directory(dir / "locked");
+        fs::permissions(dir / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+        const auto locked = cannot_write((dir / "locked" / "trace.jsonl").string());
+        REQUIRE(locked);
+        CHECK_THAT(*locked, Catch::Contains("Permission denied"));
+        fs::permissions(dir / "locked", fs::perms::owner_all);
+    }
     fs::remove_all(dir);
 }
 

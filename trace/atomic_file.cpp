@@ -1,5 +1,6 @@
 #include "trace/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,33 @@ namespace {
 std::string last_error(const char* fallback) { return errno != 0 ? std::strerror(errno) : fallback; }
 
 }  // namespace
+
+std::optional<std::string> cannot_write(const std::string& path_in) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    std::string path = path_in;
+    if (fs::is_symlink(fs::symlink_status(path_in, ec))) {
+        const fs::path target = fs::canonical(path_in, ec);
+        if (ec) return "cannot write " + path_in + ": the link points nowhere";
+        path = target.string();
+    }
+    const auto status = fs::status(path, ec);
+    if (fs::exists(status) && fs::is_directory(status)) return "cannot write " + path_in + ": it is a directory";
+    if (fs::exists(status) && !fs::is_regular_file(status)) return std::nullopt;  // a device or pipe: written directly
+    const fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty()) {
+        const auto dir = fs::status(parent, ec);
+        if (!fs::exists(dir)) return "cannot write " + path_in + ": there is no folder " + parent.string();
+        if (!fs::is_directory(dir)) return "cannot write " + path_in + ": " + parent.string() + " is not a folder";
+    }
+    const std::string probe = path + ".tmp-" + std::to_string(::getpid());
+    errno = 0;
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) return "cannot write " + path_in + ": " + last_error("cannot create a file there");
+    ::close(fd);
+    ::unlink(probe.c_str());
+    return std::nullopt;
+}
 
 void write_file_atomically(const std::string& path_in, const std::function<void(std::ostream&)>& write) {
     namespace fs = std::filesystem;

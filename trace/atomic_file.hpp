@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 namespace loopscope::trace {
@@ -17,5 +18,11 @@ namespace loopscope::trace {
 // directly. Throws std::runtime_error naming the path on any failure,
 // leaving no temporary file; exceptions from `write` are reported the same.
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// Why write_file_atomically(path) would fail for lack of a place to write
+// ("cannot write out/t.jsonl: no such directory"), found before a long run
+// starts instead of after it; nullopt when a file can be created there (a
+// temporary file is created and removed to find out).
+std::optional<std::string> cannot_write(const std::string& path);
 
 }  // namespace loopscope::trace

@@ -89,6 +89,12 @@ void warn_if_unfinished(const sim::Scenario& s, const trace::Trace& trace, std::
 }
 
 int command_run(const RunArgs& args, std::ostream& out, std::ostream& err) {
+    if (!args.output.empty()) {
+        if (auto problem = trace::cannot_write(args.output)) {
+            err << "loopscope run: " << *problem << "\n";
+            return exit_bad_input;
+        }
+    }
     auto resolved = resolve_target(args.target);
     if (auto* failure = std::get_if<Failure>(&resolved)) {
         err << "loopscope run: " << failure->message << "\n";
@@ -257,6 +263,10 @@ std::variant<trace::Trace, Failure> trace_of_target(const std::string& command, 
 // Writes a lesson, scenario or trace as a Chrome/Perfetto trace, a pcap of
 // its packets, or the stepper's text (for handouts).
 int command_export(const ExportArgs& args, std::ostream& out, std::ostream& err) {
+    if (auto problem = trace::cannot_write(args.output)) {
+        err << "loopscope export: " << *problem << "\n";
+        return exit_bad_input;
+    }
     auto loaded = trace_of_target("export", args.target, args.overrides, err);
     if (auto* failure = std::get_if<Failure>(&loaded)) {
         err << failure->message << "\n";

@@ -9,6 +9,7 @@
 #include "real/run.hpp"
 #include "real/trace_build.hpp"
 #include "trace/explain.hpp"
+#include "trace/atomic_file.hpp"
 #include "trace/jsonl.hpp"
 #include "trace/summary.hpp"
 #include "ui/cli_target.hpp"
@@ -56,7 +57,7 @@ void add_real_commands(CLI::App& app, RealArgs& real_args, ServeArgs& serve_args
     real->add_option("--listen", real_args.listen, "The server's address (default 127.0.0.1: this machine only)");
     real->add_option("--port", real_args.port, "The server's port (default 0: any free port)");
     real->add_option("--time-limit", real_args.time_limit,
-                     "Stop after this long even if the clients are not done (default: the lesson's stop_ns, at most 30s)");
+                     "Stop after this long even if the clients are not done (default: the lesson's stop_ns, at least 10s, at most 30s)");
 
     CLI::App* serve = app.add_subcommand("serve", "Run one real server until Ctrl-C, to try with curl, a browser, nc or Node.");
     serve->add_option("program", serve_args.program, "echo, http, stream or https")
@@ -76,6 +77,12 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
     if (auto problem = check_port(args.port, true)) {
         err << "loopscope real: " << *problem << "\n";
         return exit_bad_input;
+    }
+    if (!args.output.empty()) {
+        if (auto problem = trace::cannot_write(args.output)) {
+            err << "loopscope real: " << *problem << "\n";
+            return exit_bad_input;
+        }
     }
     real::RealOptions options;
     if (!args.time_limit.empty()) {
@@ -118,7 +125,7 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
         return exit_bad_input;
     }
 
-    err << "loopscope real: running " << scenario.id << " on 127.0.0.1 with real sockets...\n";
+    err << "loopscope real: running " << scenario.id << " on " << options.listen_address << " with real sockets...\n";
     real::RealResult result;
     try {
         result = real::run_real(scenario, options);
@@ -138,19 +145,23 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
             return exit_failure;
         }
     }
+    // A run the time limit cut short exits 1 however it reports, so a
+    // script learns of it; the trace and the summary are still written.
+    const int code = result.clients_done ? exit_ok : exit_failure;
     if (args.summary) {
         out << trace::to_json(trace::summarize(result.trace)) << "\n";
-        return exit_ok;
+        return code;
     }
     out << scenario.id << ": real run on " << result.backend << ", port " << result.port << ", "
-        << trace::format_nanos(result.duration_ns) << "; " << result.clients.connections << " connections, "
-        << result.clients.responses << " replies";
+        << trace::format_nanos(result.duration_ns) << "; " << result.clients.connections
+        << (result.clients.connections == 1 ? " connection, " : " connections, ") << result.clients.responses
+        << (result.clients.responses == 1 ? " reply" : " replies");
     if (options.trace) out << ", " << result.trace.size() << " events";
     out << "; ";
     if (!options.trace) out << "nothing recorded (--no-trace)\n";
     else if (args.output.empty()) out << "use -o FILE to save the trace\n";
     else out << "trace written to " << args.output << "; loopscope step " << args.output << " to walk through it\n";
-    return result.clients_done ? exit_ok : exit_failure;
+    return code;
 }
 
 }  // namespace loopscope::ui

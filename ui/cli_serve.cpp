@@ -10,6 +10,7 @@
 #include "real/programs.hpp"
 #include "real/trace_build.hpp"
 #include "sim/scenario.hpp"
+#include "trace/atomic_file.hpp"
 #include "trace/jsonl.hpp"
 #include "ui/cli.hpp"
 #include "ui/cli_real.hpp"
@@ -49,6 +50,13 @@ int command_serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
     if (args.port < 1 || args.port > 65535) {
         err << "loopscope serve: --port " << args.port << ": expected 1 to 65535\n";
         return exit_bad_input;
+    }
+    // Found now, not after an hour of class when Ctrl-C asks for the trace.
+    if (!args.trace.empty()) {
+        if (auto problem = trace::cannot_write(args.trace)) {
+            err << "loopscope serve: --trace: " << *problem << "\n";
+            return exit_bad_input;
+        }
     }
     const sim::Scenario scenario = serve_scenario(args.program);
 
