@@ -157,6 +157,15 @@ trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& 
     if (dropped != 0)
         notes.add("the recorder was full: " + std::to_string(dropped) +
                   " events were not recorded (the trace is complete up to that point)");
+    // The simulator sees every TCP state and every packet; a real run sees
+    // what TCP_INFO, the socket calls and (with --capture) the packets show.
+    if (const auto unshown = recorder.unshown_caption_steps(); !unshown.empty()) {
+        std::string steps;
+        for (const std::uint32_t step : unshown) steps += (steps.empty() ? "" : ", ") + std::to_string(step);
+        notes.add(std::to_string(unshown.size()) + " of the lesson's captions (" + steps +
+                  ") are not shown: the moments they describe did not happen or are not visible on real sockets "
+                  "(the simulator shows them all)");
+    }
     return recorder.take();
 }
 

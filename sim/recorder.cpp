@@ -19,6 +19,16 @@ Recorder::Recorder(const Scenario& scenario) : captions_by_kind_(trace::kind_cou
         if (!caption.os.empty() && caption.os != os_name(scenario.os)) continue;
         PendingCaption pending{caption.conn, caption.nth == 0 ? 1u : caption.nth, 0,
                                trace_.intern(caption.text), ++step};
+        if (caption.host == "server") pending.host = server_host;
+        if (caption.host == "client") pending.host = client_host;
+        const trace::KindSpec& spec = trace::kind_spec(*kind);
+        for (const CaptionCondition& c : caption.where) {
+            for (std::size_t f = 0; f < spec.fields.size(); ++f) {
+                if (spec.fields[f].name != c.field) continue;
+                const bool text = spec.fields[f].type == trace::FieldType::text;
+                pending.where.push_back(Condition{f, text ? trace_.intern(c.text) : c.value});
+            }
+        }
         captions_by_kind_[static_cast<int>(*kind)].push_back(pending);
     }
 }
@@ -33,12 +43,26 @@ std::uint32_t Recorder::emit(Nanos time, trace::Kind kind, std::uint8_t host, st
     for (PendingCaption& caption : captions) {
         if (caption.shown) continue;
         if (caption.conn >= 0 && caption.conn != conn) continue;
+        if (caption.host >= 0 && caption.host != host) continue;
+        const bool matches = std::all_of(caption.where.begin(), caption.where.end(), [&](const Condition& c) {
+            return c.field < fields.size() && fields[c.field] == c.value;
+        });
+        if (!matches) continue;
         if (++caption.seen != caption.nth) continue;
         caption.shown = true;
         trace_.append(time, trace::Kind::note_caption, host, conn, trace::no_event,
                       {caption.text, caption.step});
     }
     return trace_.append(time, kind, host, conn, cause, fields);
+}
+
+std::vector<std::uint32_t> Recorder::unshown_caption_steps() const {
+    std::vector<std::uint32_t> steps;
+    for (const auto& captions : captions_by_kind_)
+        for (const PendingCaption& caption : captions)
+            if (!caption.shown) steps.push_back(caption.step);
+    std::sort(steps.begin(), steps.end());
+    return steps;
 }
 
 }  // namespace loopscope::sim

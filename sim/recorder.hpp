@@ -37,16 +37,26 @@ public:
     // TLS records gives "" and is not copied into the trace).
     std::int64_t payload_text(std::string_view bytes);
 
+    // The lesson's captions (for this OS) that no event has matched yet: in
+    // a real trace, those about moments real mode cannot observe.
+    std::vector<std::uint32_t> unshown_caption_steps() const;
+
     trace::Trace& trace() { return trace_; }
     trace::Trace take() { return std::move(trace_); }
 
 private:
+    struct Condition {
+        std::size_t field;    // index in the kind's fields
+        std::int64_t value;   // text: the interned string
+    };
     struct PendingCaption {
         std::int32_t conn;
         std::uint32_t nth;
         std::uint32_t seen = 0;
         std::int64_t text;  // interned
         std::uint32_t step;
+        int host = -1;      // -1: either
+        std::vector<Condition> where;
         bool shown = false;
     };
     trace::Trace trace_;

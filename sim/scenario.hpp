@@ -131,11 +131,23 @@ struct ClientParams {
 
 // A caption is shown (as a note.caption event) just before the nth event of
 // the given kind, optionally restricted to one connection.
+// One field of the caption's event must have this value ("where": {"state":
+// "SYN_SENT"}): anchors a caption to what happened, not to how many events
+// of its kind came before, so it lands on the same moment in a real trace,
+// which sees fewer events (real TCP states are only those TCP_INFO shows).
+struct CaptionCondition {
+    std::string field;
+    std::int64_t value = 0;  // enums by their index, flags 0/1
+    std::string text;        // for text fields
+};
+
 struct Caption {
     std::string kind;  // event kind name, e.g. "kernel.accept_queue"
     std::int32_t conn = -1;
-    std::uint32_t nth = 1;
+    std::uint32_t nth = 1;  // the nth event that meets every other condition
     std::string os;  // shown only when the scenario runs on this OS; empty = any
+    std::string host;  // "server", "client", or empty = either
+    std::vector<CaptionCondition> where;
     std::string text;
 };
 

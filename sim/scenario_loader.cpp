@@ -345,19 +345,91 @@ private:
                                                value.get<std::string>()) != std::end(os_choices));
                     if (!ok) return at_value(at, "field \"" + field + "\": expected \"\" (any), " + quoted_list(os_choices));
                     caption.os = value.get<std::string>();
+                } else if (key == "host") {
+                    if (!value.is_string() || (value != "" && value != "server" && value != "client"))
+                        return at_value(at, "field \"" + field + "\": expected \"\" (either), \"server\" or \"client\"");
+                    caption.host = value.get<std::string>();
+                } else if (key == "where") {
+                    if (!value.is_object())
+                        return at_value(at, "field \"" + field + "\": expected an object of field values, such as "
+                                            "{\"state\": \"SYN_SENT\"}");
+                    for (const auto& [name, wanted] : value.items()) {
+                        JsonPath in = at;
+                        in.push_back(name);
+                        if (auto error = condition(caption, name, wanted, field + "." + name, in)) return error;
+                    }
                 } else if (key == "text") {
                     if (!value.is_string() || value.get<std::string>().empty())
                         return at_value(at, "field \"" + field + "\": expected a non-empty string");
                     caption.text = value.get<std::string>();
                 } else {
-                    return at_key(at, "unknown field \"" + field + "\" (valid here: kind, conn, nth, os, text)");
+                    return at_key(at, "unknown field \"" + field + "\" (valid here: kind, conn, nth, os, host, where, text)");
                 }
             }
             if (caption.kind.empty()) return at_value(where, "field \"" + name + "\": missing \"kind\"");
+            // "where" names fields of the kind, which may come after it in the object.
+            const trace::KindSpec& spec = trace::kind_spec(*trace::kind_from_name(caption.kind));
+            for (const CaptionCondition& c : caption.where) {
+                const bool known = std::any_of(spec.fields.begin(), spec.fields.end(),
+                                               [&](const trace::FieldSpec& f) { return f.name == c.field; });
+                JsonPath at = where;
+                at.push_back(std::string("where"));
+                at.push_back(c.field);
+                if (!known) {
+                    std::string fields;
+                    for (const trace::FieldSpec& f : spec.fields) fields += (fields.empty() ? "" : ", ") + std::string(f.name);
+                    return at_key(at, "field \"" + name + ".where." + c.field + "\": " + caption.kind +
+                                          " has no field \"" + c.field + "\" (its fields: " + fields + ")");
+                }
+            }
+            for (CaptionCondition& c : caption.where)
+                if (auto error = condition_value(caption, c, item["where"][c.field], name + ".where." + c.field,
+                                                 JsonPath{std::string("captions"), i, std::string("where"), c.field}))
+                    return error;
             if (caption.text.empty()) return at_value(where, "field \"" + name + "\": missing \"text\"");
             scenario.captions.push_back(std::move(caption));
         }
         return std::nullopt;
+    }
+
+    // Only the name for now: the kind may not be known yet.
+    std::optional<ScenarioError> condition(Caption& caption, const std::string& name, const Json&,
+                                           const std::string&, const JsonPath&) {
+        caption.where.push_back(CaptionCondition{name, 0, {}});
+        return std::nullopt;
+    }
+    // The value, read as the field's type says (as a trace file writes it).
+    std::optional<ScenarioError> condition_value(const Caption& caption, CaptionCondition& c, const Json& value,
+                                                 const std::string& field, const JsonPath& at) {
+        const trace::KindSpec& spec = trace::kind_spec(*trace::kind_from_name(caption.kind));
+        const auto f = std::find_if(spec.fields.begin(), spec.fields.end(),
+                                    [&](const trace::FieldSpec& s) { return s.name == c.field; });
+        using trace::FieldType;
+        switch (f->type) {
+        case FieldType::text:
+            if (!value.is_string()) return at_value(at, "field \"" + field + "\": expected a string");
+            c.text = value.get<std::string>();
+            return std::nullopt;
+        case FieldType::flag:
+            if (!value.is_boolean()) return at_value(at, "field \"" + field + "\": expected true or false");
+            c.value = value.get<bool>() ? 1 : 0;
+            return std::nullopt;
+        case FieldType::count:
+        case FieldType::bytes:
+        case FieldType::nanos: {
+            const auto v = integer_in(value, -1, std::numeric_limits<std::int64_t>::max());
+            if (!v) return at_value(at, "field \"" + field + "\": expected an integer");
+            c.value = *v;
+            return std::nullopt;
+        }
+        default: {
+            const auto names = trace::enum_names(f->type);
+            const auto v = value.is_string() ? trace::enum_from_name(f->type, value.get<std::string>()) : std::nullopt;
+            if (!v) return at_value(at, "field \"" + field + "\": expected " + quoted_list(names));
+            c.value = *v;
+            return std::nullopt;
+        }
+        }
     }
 
     ScenarioError at_offset(std::size_t offset, std::string message) const {
@@ -439,6 +511,25 @@ std::vector<std::string> scenario_override_keys() {
     return keys;
 }
 
+static Json caption_conditions_json(const Caption& caption) {
+    const trace::KindSpec& spec = trace::kind_spec(*trace::kind_from_name(caption.kind));
+    Json where = Json::object();
+    for (const CaptionCondition& c : caption.where) {
+        const auto f = std::find_if(spec.fields.begin(), spec.fields.end(),
+                                    [&](const trace::FieldSpec& s) { return s.name == c.field; });
+        using trace::FieldType;
+        switch (f->type) {
+        case FieldType::text: where[c.field] = c.text; break;
+        case FieldType::flag: where[c.field] = c.value != 0; break;
+        case FieldType::count:
+        case FieldType::bytes:
+        case FieldType::nanos: where[c.field] = c.value; break;
+        default: where[c.field] = std::string(trace::enum_names(f->type)[static_cast<std::size_t>(c.value)]); break;
+        }
+    }
+    return where;
+}
+
 std::string scenario_to_json(const Scenario& scenario) {
     Scenario copy = scenario;  // the field table hands out mutable references
     Json out = Json::object();
@@ -452,8 +543,12 @@ std::string scenario_to_json(const Scenario& scenario) {
         }
         if (rule.path == "lesson") {
             Json list = Json::array();
-            for (const Caption& c : scenario.captions)
-                list.push_back(Json{{"kind", c.kind}, {"conn", c.conn}, {"nth", c.nth}, {"os", c.os}, {"text", c.text}});
+            for (const Caption& c : scenario.captions) {
+                Json caption{{"kind", c.kind}, {"conn", c.conn}, {"nth", c.nth}, {"os", c.os}, {"host", c.host}};
+                if (!c.where.empty()) caption["where"] = caption_conditions_json(c);
+                caption["text"] = c.text;
+                list.push_back(std::move(caption));
+            }
             out["captions"] = std::move(list);
         }
     }

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -269,6 +270,36 @@ TEST_CASE("every lesson with a real form runs on real sockets and every client f
             if (e.kind == Kind::client_connect) connected.insert(e.conn);
             INFO(trace::kind_spec(e.kind).name << " of connection " << e.conn << " at " << e.time);
             CHECK(connected.count(e.conn) == 1);
+        }
+        // Every caption shown sits just before an event its anchor matches:
+        // captions counted by nth once landed on the wrong TCP state, as a
+        // real run sees fewer states than the simulator.
+        const sim::Scenario s = lesson(id);
+        std::vector<const sim::Caption*> by_step;
+        for (const sim::Caption& c : s.captions)
+            if (c.os.empty() || c.os == sim::os_name(s.os)) by_step.push_back(&c);
+        for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+            const trace::Event& e = t.events()[i];
+            if (e.kind != Kind::note_caption) continue;
+            const auto step = static_cast<std::size_t>(t.arg(e, "step"));
+            REQUIRE(step >= 1);
+            REQUIRE(step <= by_step.size());
+            const sim::Caption& c = *by_step[step - 1];
+            const trace::Event& next = t.events()[i + 1];
+            INFO("caption " << step << " (" << c.text << ") before " << trace::kind_spec(next.kind).name);
+            CHECK(trace::kind_spec(next.kind).name == c.kind);
+            if (!c.host.empty()) CHECK(next.host == (c.host == "server" ? sim::server_host : sim::client_host));
+            for (const sim::CaptionCondition& where : c.where)
+                if (where.text.empty()) CHECK(t.arg(next, where.field) == where.value);
+            // And the lesson's words agree: "Client: SYN_SENT -> ESTABLISHED."
+            // sits on the client's change to ESTABLISHED.
+            static const std::regex transition(R"(^(Client|Server): .*-> ([A-Z_0-9]+))");
+            std::smatch m;
+            if (next.kind == Kind::kernel_tcp_state && std::regex_search(c.text, m, transition)) {
+                CHECK(next.host == (m[1] == "Server" ? sim::server_host : sim::client_host));
+                CHECK(trace::enum_names(trace::FieldType::tcp_state)[static_cast<std::size_t>(t.arg(next, "state"))] ==
+                      m[2].str());
+            }
         }
         // Bytes are read only after they were written: the server's loop.read
         // totals never run ahead of the client's client.write totals, and

@@ -294,3 +294,38 @@ TEST_CASE("load_scenario_file names the file and reports a missing one", "[scena
     REQUIRE(std::holds_alternative<ScenarioError>(missing));
     CHECK(std::get<ScenarioError>(missing).text() == "/nonexistent/scenario.json: cannot open the file");
 }
+
+TEST_CASE("a caption can be anchored by host and field values, and bad anchors are located", "[scenario][captions]") {
+    const Scenario s = load_ok(R"({"id": "t", "title": "T", "captions": [
+        {"kind": "kernel.tcp_state", "host": "client", "where": {"state": "CLOSED", "prev": "TIME_WAIT"}, "text": "a"},
+        {"kind": "loop.read", "where": {"eof": true, "bytes": 0}, "text": "b"}]})");
+    REQUIRE(s.captions.size() == 2);
+    CHECK(s.captions[0].host == "client");
+    REQUIRE(s.captions[0].where.size() == 2);
+    CHECK(s.captions[0].where[0].field == "state");
+    CHECK(s.captions[0].where[0].value == *trace::enum_from_name(trace::FieldType::tcp_state, "CLOSED"));
+    CHECK(s.captions[1].where[0].value == 1);
+    // The anchors survive the trip through JSON (the trace header, the client child).
+    const Scenario again = load_ok(sim::scenario_to_json(s));
+    REQUIRE(again.captions.size() == 2);
+    CHECK(again.captions[0].host == "client");
+    CHECK(again.captions[0].where[1].field == "prev");
+    CHECK(again.captions[0].where[1].value == s.captions[0].where[1].value);
+
+    const auto error = [](const std::string& caption) {
+        return load_error("{\"id\": \"t\", \"title\": \"T\", \"captions\": [" + caption + "]}").text();
+    };
+    CHECK(error(R"({"kind": "kernel.tcp_state", "where": {"state": "LISTENING"}, "text": "a"})") ==
+          "test.json:1:88: field \"captions[0].where.state\": expected \"CLOSED\", \"LISTEN\", \"SYN_SENT\", "
+          "\"SYN_RECEIVED\", \"ESTABLISHED\", \"FIN_WAIT_1\", \"FIN_WAIT_2\", \"CLOSE_WAIT\", \"CLOSING\", "
+          "\"LAST_ACK\" or \"TIME_WAIT\"");
+    CHECK_THAT(error(R"({"kind": "kernel.tcp_state", "where": {"colour": 1}, "text": "a"})"),
+               Catch::Contains("field \"captions[0].where.colour\": kernel.tcp_state has no field \"colour\" "
+                               "(its fields: state, prev)"));
+    CHECK_THAT(error(R"({"kind": "js.data", "host": "router", "text": "a"})"),
+               Catch::Contains("field \"captions[0].host\": expected \"\" (either), \"server\" or \"client\""));
+    CHECK_THAT(error(R"({"kind": "loop.read", "where": {"eof": 1}, "text": "a"})"),
+               Catch::Contains("field \"captions[0].where.eof\": expected true or false"));
+    CHECK_THAT(error(R"({"kind": "loop.read", "where": [1], "text": "a"})"),
+               Catch::Contains("field \"captions[0].where\": expected an object"));
+}
