@@ -83,7 +83,8 @@ void HttpConnection::on_data(Duplex&, std::string_view bytes) {
     }
     Tracer& tracer = server_.loop.tracer();
     const Stamp start = tracer.enabled() ? cycle_stamp() : Stamp{};
-    parse_record_ = tracer.record(Kind::http_parse, conn_, {static_cast<std::int64_t>(bytes.size()), 0});
+    parse_record_ =
+        tracer.record(Kind::http_parse, conn_, {static_cast<std::int64_t>(bytes.size()), 0}, server_.loop.io_cause());
     begin_callback();
     parser_->feed(bytes);
     end_callback();

@@ -17,8 +17,10 @@ HttpServerProgram::HttpServerProgram(Loop& loop, std::unique_ptr<HttpHandler> ha
           HttpConnection& c = *connection;
           c.attach(std::make_unique<TcpStream>(loop_, fd, c, options_.stream));
           // http.Server's 'connection' listener: Node's own, not the program's.
-          loop_.tracer().record(trace::Kind::js_connection, c.conn(), {0});
+          const std::uint32_t r = loop_.tracer().record(trace::Kind::js_connection, c.conn(), {0}, loop_.io_cause());
+          const Stamp started = r != no_record ? cycle_stamp() : Stamp{};
           add(std::move(connection));
+          loop_.tracer().set_duration(r, 0, started);
       }),
       alive_(std::make_shared<char>(0)) {}
 

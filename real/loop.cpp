@@ -290,8 +290,10 @@ void Loop::run_poll(Nanos timeout) {
         const auto fd = static_cast<SocketFd>(event.token);
         auto it = s.watchers.find(fd);
         if (it == s.watchers.end()) continue;  // closed by an earlier callback of this batch
-        loop_record(Kind::notifier_ready, fd_conn(fd),
-                       {api_value, event.readable, event.writable, event.eof, event.bytes, it->second.listener});
+        const std::uint32_t ready = loop_record(
+            Kind::notifier_ready, fd_conn(fd),
+            {api_value, event.readable, event.writable, event.eof, event.bytes, it->second.listener});
+        const CauseScope cause(*this, ready);
         if (event.readable && (it->second.interest & interest_readable)) {
             it->second.handler->on_readable(event);
             // The callback may have closed this socket, or another one.

@@ -100,6 +100,26 @@ public:
     // own messages (the end of a run), which are not part of the lesson.
     void post(std::function<void()> callback, bool traced = true);
 
+    // The record the running callback came from: notifier.ready while a
+    // readiness is handled, then loop.read or loop.accept inside the
+    // callbacks those call. Records name it as their cause, so a real trace
+    // links js.data back to the readiness that woke the loop, as the
+    // simulator's does (the summary's max_loop_lag_ns follows those links).
+    std::uint32_t io_cause() const noexcept { return io_cause_; }
+    class CauseScope {
+    public:
+        CauseScope(Loop& loop, std::uint32_t cause) noexcept : loop_(loop), saved_(loop.io_cause_) {
+            loop.io_cause_ = cause;
+        }
+        ~CauseScope() { loop_.io_cause_ = saved_; }
+        CauseScope(const CauseScope&) = delete;
+        CauseScope& operator=(const CauseScope&) = delete;
+
+    private:
+        Loop& loop_;
+        std::uint32_t saved_;
+    };
+
     // One iteration. Returns false when nothing keeps the loop alive.
     bool run_once();
     // Runs until stop() or nothing is left, or `deadline` (monotonic ns; 0 = none) passes.
@@ -134,6 +154,7 @@ private:
     std::int64_t refs_ = 0;
     std::unordered_map<SocketFd, std::int32_t> conns_;
     bool record_loop_ = true;
+    std::uint32_t io_cause_ = no_record;
     std::unique_ptr<char[]> read_buffer_;
 };
 

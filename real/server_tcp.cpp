@@ -68,8 +68,10 @@ private:
         auto stream = std::make_unique<TcpStream>(loop_, fd, *this, options_);
         TcpStream* raw = stream.get();
         connections_.emplace(raw, std::move(stream));
-        loop_.tracer().record(trace::Kind::js_connection, raw->conn(), {0});
+        const std::uint32_t r = loop_.tracer().record(trace::Kind::js_connection, raw->conn(), {0}, loop_.io_cause());
+        const Stamp started = r != no_record ? cycle_stamp() : Stamp{};
         if (behaviour_ == Behaviour::payload) write_more(*raw);
+        loop_.tracer().set_duration(r, 0, started);
     }
 
     void write_more(Duplex& stream) {

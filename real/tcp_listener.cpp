@@ -80,8 +80,10 @@ void TcpListener::on_readable(const Readiness&) {
         // queue's length and tcpi_sacked the backlog (facts.md).
         const auto info = tcp_info(fd_);
         const std::int32_t conn = ntohs(peer.sin_port);
-        loop_.tracer().record(Kind::loop_accept, conn,
-                              {id_, info ? info->unacked : 0, info ? info->sacked : backlog_});
+        const std::uint32_t accepted =
+            loop_.tracer().record(Kind::loop_accept, conn, {id_, info ? info->unacked : 0, info ? info->sacked : backlog_},
+                                  loop_.io_cause());
+        const Loop::CauseScope cause(loop_, accepted);
         on_connection_(fd);
     }
 }

@@ -417,9 +417,11 @@ void TcpStream::read_some() {
                 // (a syscall per request) is needed to say so.
                 const bool filled = static_cast<std::size_t>(n) == limit;
                 const auto left = tracer.enabled() && filled ? unread_bytes(fd_).value_or(0) : 0;
-                tracer.record(Kind::loop_read, conn_, {n, static_cast<std::int64_t>(left), 0, 0});
+                const std::uint32_t read =
+                    tracer.record(Kind::loop_read, conn_, {n, static_cast<std::int64_t>(left), 0, 0}, loop_.io_cause());
+                const Loop::CauseScope cause(loop_, read);
                 const std::uint32_t r =
-                    options_.trace_data_callback ? tracer.record(Kind::js_data, conn_, {n, 0}) : no_record;
+                    options_.trace_data_callback ? tracer.record(Kind::js_data, conn_, {n, 0}, read) : no_record;
                 const Stamp started = r != no_record ? cycle_stamp() : Stamp{};
                 events_->on_data(*this, std::string_view(buffer, static_cast<std::size_t>(n)));
                 tracer.set_duration(r, 1, started);
@@ -431,14 +433,18 @@ void TcpStream::read_some() {
         if (n == 0) {
             eof_ = true;
             record_tcp_state();
+            std::uint32_t end_record = no_record;
             if (client_side_) {
                 tracer.record(Kind::client_read, conn_, {0, static_cast<std::int64_t>(bytes_read_), 1});
             } else {
-                tracer.record(Kind::loop_read, conn_, {0, 0, 1, 0});
-                tracer.record(Kind::js_end, conn_, {0});
+                const std::uint32_t read = tracer.record(Kind::loop_read, conn_, {0, 0, 1, 0}, loop_.io_cause());
+                end_record = tracer.record(Kind::js_end, conn_, {0}, read);
             }
             update_interest();
+            const Loop::CauseScope cause(loop_, end_record);
+            const Stamp started = end_record != no_record ? cycle_stamp() : Stamp{};
             events_->on_end(*this);
+            tracer.set_duration(end_record, 0, started);
             // allowHalfOpen is false for net.Server's sockets: 'end' ends our side too.
             if (!closing_) {
                 end();
@@ -447,7 +453,7 @@ void TcpStream::read_some() {
             return;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (!client_side_) tracer.record(Kind::loop_read, conn_, {0, 0, 0, 1});
+            if (!client_side_) tracer.record(Kind::loop_read, conn_, {0, 0, 0, 1}, loop_.io_cause());
             return;
         }
         if (errno == EINTR) continue;

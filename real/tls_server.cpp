@@ -24,9 +24,14 @@ void TlsServer::close() {
 
 void TlsServer::accept(SocketFd fd) {
     auto tcp = std::make_unique<TcpStream>(loop_, fd, *this, stream_options_);
+    // tls.Server's 'connection' (the TCP socket, before the handshake);
+    // 'secureConnection' comes once the handshake is done.
+    const std::uint32_t r = loop_.tracer().record(trace::Kind::js_connection, tcp->conn(), {0}, loop_.io_cause());
+    const Stamp started = r != no_record ? cycle_stamp() : Stamp{};
     auto tls = std::make_unique<TlsStream>(std::move(tcp), context_, TlsRole::server, *this);
     const Duplex* key = tls.get();
     handshaking_.emplace(key, std::move(tls));
+    loop_.tracer().set_duration(r, 0, started);
 }
 
 void TlsServer::on_connect(Duplex& stream) {

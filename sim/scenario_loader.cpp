@@ -544,7 +544,9 @@ std::string scenario_to_json(const Scenario& scenario) {
         if (rule.path == "lesson") {
             Json list = Json::array();
             for (const Caption& c : scenario.captions) {
-                Json caption{{"kind", c.kind}, {"conn", c.conn}, {"nth", c.nth}, {"os", c.os}, {"host", c.host}};
+                Json caption{{"kind", c.kind}, {"conn", c.conn}, {"nth", c.nth}, {"os", c.os}};
+                // Only when set: a trace header of a lesson without anchors reads as before.
+                if (!c.host.empty()) caption["host"] = c.host;
                 if (!c.where.empty()) caption["where"] = caption_conditions_json(c);
                 caption["text"] = c.text;
                 list.push_back(std::move(caption));

@@ -92,7 +92,7 @@ int command_run(const RunArgs& args, std::ostream& out, std::ostream& err) {
     if (!args.output.empty()) {
         if (auto problem = trace::cannot_write(args.output)) {
             err << "loopscope run: " << *problem << "\n";
-            return exit_bad_input;
+            return exit_failure;
         }
     }
     auto resolved = resolve_target(args.target);
@@ -265,7 +265,7 @@ std::variant<trace::Trace, Failure> trace_of_target(const std::string& command, 
 int command_export(const ExportArgs& args, std::ostream& out, std::ostream& err) {
     if (auto problem = trace::cannot_write(args.output)) {
         err << "loopscope export: " << *problem << "\n";
-        return exit_bad_input;
+        return exit_failure;
     }
     auto loaded = trace_of_target("export", args.target, args.overrides, err);
     if (auto* failure = std::get_if<Failure>(&loaded)) {

@@ -81,7 +81,7 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
     if (!args.output.empty()) {
         if (auto problem = trace::cannot_write(args.output)) {
             err << "loopscope real: " << *problem << "\n";
-            return exit_bad_input;
+            return exit_failure;
         }
     }
     real::RealOptions options;

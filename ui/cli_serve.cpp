@@ -55,7 +55,7 @@ int command_serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
     if (!args.trace.empty()) {
         if (auto problem = trace::cannot_write(args.trace)) {
             err << "loopscope serve: --trace: " << *problem << "\n";
-            return exit_bad_input;
+            return exit_failure;
         }
     }
     const sim::Scenario scenario = serve_scenario(args.program);
