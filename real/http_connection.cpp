@@ -159,7 +159,7 @@ void HttpConnection::on_message_complete() {
     parsing_.reset();
     // A request that may not be followed by another ends the input: what
     // comes after it on this connection is not read.
-    if (!ex->request().keep_alive) input_done_ = true;
+    if (!ex->request().keep_alive || last_message_) input_done_ = true;
     server_.loop.tracer().record(Kind::js_req_end, conn_, {static_cast<std::int64_t>(ex->body_received_)}, complete);
     if (!ex->aborted()) server_.handler.on_req_end(*ex);
     if (responses_.empty() && !input_done_ && !closed_) arm_keep_alive();

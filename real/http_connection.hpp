@@ -190,6 +190,11 @@ private:
     bool keep_alive_armed_ = false;         // keepAliveTimeout applies now
     bool keep_alive_timer_pending_ = false; // a loop timer is started (it may find the deadline moved)
     bool input_done_ = false;        // no more requests are read (Connection: close, an error, the peer's FIN)
+    // The response to the request being parsed finished with Connection:
+    // close before the parser reached the request's end (a handler that
+    // answers at once): that request still completes ('end' on req), then
+    // input_done_.
+    bool last_message_ = false;
     bool ended_ = false;             // our side was ended (FIN after the queued bytes)
     bool closed_ = false;            // the stream said 'close'
 };

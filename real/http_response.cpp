@@ -280,11 +280,15 @@ void HttpConnection::response_finished(HttpExchange& ex) {
         if (!front->keep_alive_) {
             // resOnFinish: Connection: close ends the socket (a FIN after the
             // bytes); later pipelined requests get no response.
-            input_done_ = true;
             for (auto& later : responses_) later->connection_ = nullptr;
             responses_.clear();
-            if (parsing_) parsing_->connection_ = nullptr;
-            parsing_.reset();
+            if (in_message_ && parsing_ == front) {
+                last_message_ = true;  // its http.message_complete and js.req_end still come
+            } else {
+                input_done_ = true;
+                if (parsing_) parsing_->connection_ = nullptr;
+                parsing_.reset();
+            }
             flush_cork();
             ended_ = true;
             stream_->end();

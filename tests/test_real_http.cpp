@@ -172,6 +172,29 @@ TEST_CASE("HEAD gets the head without a body, HTTP/1.0 gets a body ended by the 
     }
 }
 
+TEST_CASE("a request answered with Connection: close still completes: message_complete and req 'end'", "[real][http]") {
+    // The hello handler answers inside 'request', before the parser reaches
+    // the request's end; Node still runs onMessageComplete and emits 'end'
+    // on req. Both used to be missing for Connection: close and HTTP/1.0.
+    HttpTestServer server(test::http_scenario("hello"));
+    for (const char* request : {"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "GET / HTTP/1.0\r\n\r\n"}) {
+        RawClient client(server.port());
+        REQUIRE(client.send(request));
+        std::string out;
+        CHECK(client.read_until_closed(out));
+        CHECK_THAT(out, Catch::Contains("Hello world"));
+    }
+    // A request pipelined after the Connection: close one is not read, as in Node.
+    RawClient client(server.port());
+    REQUIRE(client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + get("/again")));
+    std::string out;
+    CHECK(client.read_until_closed(out));
+    server.stop();
+    CHECK(server.count(Kind::js_request) == 3);
+    CHECK(server.count(Kind::http_message_complete) == 3);
+    CHECK(server.count(Kind::js_req_end) == 3);
+}
+
 TEST_CASE("pipelined requests in one write are answered in order, one response at a time", "[real][http]") {
     HttpTestServer server(test::http_scenario("hello"));
     RawClient client(server.port());
