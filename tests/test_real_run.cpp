@@ -208,6 +208,11 @@ TEST_CASE("loopscope real -o writes a trace that check accepts and the terminal 
     CHECK(steps.code == 0);
     CHECK_THAT(steps.out, Catch::Contains("emits 'data' with a chunk of 13 bytes"));
     CHECK_THAT(steps.out, Catch::Contains("connect() completed"));
+    // The stepper says the trace is real, with the notifier and port used,
+    // before the lesson's simulated "port 3000" could mislead.
+    const std::string backend = test::real_backend() == "native" ? "epoll" : test::real_backend();  // on Linux
+    CHECK_THAT(steps.out, Catch::Contains("Recorded on real sockets (loopscope real, " + backend + ", server port "));
+    CHECK_THAT(cli({"step", "tcp-echo", "--all"}).out, !Catch::Contains("Recorded on real sockets"));
     const CliResult summary = cli({"real", "tcp-echo", "--backend", test::real_backend(), "--summary"});
     REQUIRE(summary.code == 0);
     CHECK_THAT(summary.out, Catch::Contains("\"source\":\"real\"") && Catch::Contains("\"bytes_written\":23"));

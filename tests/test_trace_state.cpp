@@ -19,7 +19,7 @@ bool same(const EndpointState& a, const EndpointState& b) {
            a.window == b.window && a.peer_window == b.peer_window && a.writable_length == b.writable_length &&
            a.high_water_mark == b.high_water_mark && a.write_returned_false == b.write_returned_false &&
            a.stalled == b.stalled && a.fin_received == b.fin_received && a.bytes_read == b.bytes_read &&
-           a.bytes_written == b.bytes_written;
+           a.bytes_written == b.bytes_written && a.handle_closed == b.handle_closed;
 }
 
 bool same(const WorldState& a, const WorldState& b) {
@@ -153,6 +153,28 @@ TEST_CASE("buffers and TCP states land on the right end of the connection", "[tr
     CHECK(c.client.peer_window == 129612);
     CHECK(c.in_flight == 3000 + 700);  // sent but unacknowledged, both directions
     CHECK(c.server.seen);
+}
+
+TEST_CASE("a CLOSED end holds no bytes, and a closed handle is marked", "[trace][state]") {
+    // A real run measures nothing after close(): the last levels it saw must
+    // not linger in the inspector once the socket is gone.
+    World w;
+    w.on(Kind::kernel_tcp_state, server, 1, {static_cast<std::int64_t>(TcpState::established), 0})
+        .on(Kind::kernel_send_buffer, server, 1, {62603, 0, 32768, 65535})
+        .on(Kind::kernel_recv_buffer, server, 1, {1460, 131072, 129612})
+        .on(Kind::js_close, server, 1, {0, 0});
+    const ConnectionState& open = w.state.connections.at(1);
+    CHECK(open.server.handle_closed);
+    CHECK_FALSE(open.client.handle_closed);
+    CHECK(open.server.send_level == 62603);  // the kernel may still be sending
+    w.on(Kind::kernel_tcp_state, server, 1,
+         {static_cast<std::int64_t>(TcpState::closed), static_cast<std::int64_t>(TcpState::established)});
+    const ConnectionState& c = w.state.connections.at(1);
+    CHECK(c.server.send_level == 0);
+    CHECK(c.server.recv_level == 0);
+    CHECK(c.in_flight == 0);
+    w.on(Kind::client_close, client, 1, {});
+    CHECK(w.state.connections.at(1).client.handle_closed);
 }
 
 TEST_CASE("write() returning false waits for 'drain'", "[trace][state]") {

@@ -80,7 +80,20 @@ void apply(WorldState& state, const Trace& trace, const Event& e) {
             if (EndpointState* end = endpoint(state, trace, e)) end->bytes_read = level(a[1]);
             break;
         case Kind::kernel_tcp_state:
-            if (EndpointState* end = endpoint(state, trace, e)) end->tcp = static_cast<TcpState>(a[0]);
+            if (EndpointState* end = endpoint(state, trace, e)) {
+                end->tcp = static_cast<TcpState>(a[0]);
+                // A CLOSED socket has no buffers; nothing may record them
+                // empty afterwards (a real run stops measuring at close).
+                if (end->tcp == TcpState::closed) {
+                    end->send_level = end->send_unsent = end->recv_level = 0;
+                    end->writable_length = 0;
+                    update_in_flight(*connection(state, e));
+                }
+            }
+            break;
+        case Kind::client_close:
+        case Kind::js_close:
+            if (EndpointState* end = endpoint(state, trace, e)) end->handle_closed = true;
             break;
         case Kind::kernel_syn_queue: {
             ListenerState& l = listener(state, a[0]);

@@ -31,6 +31,10 @@ struct EndpointState {
     bool fin_received = false;
     std::uint64_t bytes_read = 0;        // total read by the program on this end
     std::uint64_t bytes_written = 0;     // total accepted by the kernel from this end
+    // The program closed its socket (js.close, client.close). The kernel may
+    // still be finishing the goodbye (FIN_WAIT, LAST_ACK), but a real
+    // trace measures nothing more of this end from here.
+    bool handle_closed = false;
 };
 
 struct ConnectionState {

@@ -10,6 +10,7 @@
 #include "sim/scenario_loader.hpp"
 #include "sim/simulate.hpp"
 #include "trace/jsonl.hpp"
+#include "ui/stepper.hpp"
 
 namespace loopscope::ui {
 
@@ -112,6 +113,8 @@ std::variant<std::unique_ptr<Document>, std::string> load_document(
         document->title = document->trace.header.scenario_title.empty() ? source.name
                                                                           : document->trace.header.scenario_title;
         document->lesson_text = lesson_text_of(document->trace);
+        if (const std::string note = real_trace_note(document->trace); !note.empty())
+            document->lesson_text += (document->lesson_text.empty() ? "" : "\n\n") + note;
         // A real run says so: its times were measured on a machine, not simulated.
         document->origin = std::string(document->trace.header.source == "real" ? "real trace " : "trace ") +
                            std::filesystem::path(source.name).filename().string();

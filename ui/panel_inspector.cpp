@@ -52,22 +52,31 @@ std::vector<Gauge> send_pipeline(const trace::EndpointState& sender, const trace
                           .capacity = sender.high_water_mark, .note = "limit: highWaterMark"});
     }
     const std::uint64_t sent_unacked = sender.send_level > sender.send_unsent ? sender.send_level - sender.send_unsent : 0;
+    // Linux checks SO_SNDBUF (memory, not payload) before a write and lets
+    // that write finish past it: a real level can exceed the capacity.
+    const bool over = sender.send_capacity > 0 && sender.send_level > sender.send_capacity;
     gauges.push_back({.title = "kernel send buffer", .level = sender.send_level, .capacity = sender.send_capacity,
-                      .note = trace::format_bytes(sender.send_unsent) + " not sent yet", .solid = sender.send_unsent});
+                      .note = trace::format_bytes(sender.send_unsent) + " not sent yet" +
+                              (over ? "; past the limit: Linux checks it before a write, not during" : ""),
+                      .solid = sender.send_unsent});
     gauges.push_back({.title = "in flight", .level = sent_unacked, .capacity = sender.peer_window,
                       .note = "limit: peer's window"});
     const bool zero_window = receiver.seen && receiver.recv_capacity > 0 && receiver.window == 0;
     gauges.push_back({.title = receiver_name + "'s receive buffer", .level = receiver.recv_level,
                       .capacity = receiver.recv_capacity,
-                      .note = receiver.recv_capacity == 0 ? "nothing received yet"
-                              : zero_window              ? "window 0: full!"
-                                                         : "window " + trace::format_bytes(receiver.window),
+                      // A real run does not measure the client's receive buffer.
+                      .note = receiver.recv_capacity == 0
+                                  ? (receiver.bytes_read > 0
+                                         ? "level not recorded; " + trace::format_bytes(receiver.bytes_read) + " read so far"
+                                         : "nothing received yet")
+                              : zero_window ? "window 0: full!"
+                                            : "window " + trace::format_bytes(receiver.window),
                       .zero_window = zero_window});
     return gauges;
 }
 
 void draw_end(const char* side, const std::string& name, const trace::EndpointState& end,
-              const trace::EndpointState& peer, const std::string& peer_name, const ViewStyle& style) {
+              const trace::EndpointState& peer, const std::string& peer_name, bool real, const ViewStyle& style) {
     if (!end.seen) {
         text_in(style.text_dim, std::string(side) + " (" + name + "): no socket yet");
         return;
@@ -75,6 +84,17 @@ void draw_end(const char* side, const std::string& name, const trace::EndpointSt
     text_in(style.text, std::string(side) + " (" + name + "): ");
     ImGui::SameLine(0.0f, 0.0f);
     text_in(style.lane_colour(trace::Lane::kernel), tcp_state_name(end.tcp));
+    if (end.handle_closed) {
+        ImGui::SameLine();
+        text_in(style.text_dim, "(socket closed by the program)");
+        if (real) {
+            // Nothing measures a closed descriptor: stale levels would mislead.
+            wrapped_in(style.text_dim, "Nothing measures a closed socket, so its buffers are not shown and its TCP "
+                                       "state is the last one seen; the kernel finishes the goodbye (FIN, "
+                                       "TIME_WAIT) on its own.");
+            return;
+        }
+    }
     text_in(style.text_dim, "Bytes it sends, left to right:");
     const std::vector<Gauge> gauges = send_pipeline(end, peer, peer_name);
     inspector::draw_pipeline(gauges, style);
@@ -118,9 +138,10 @@ void draw_connection(const trace::Trace& trace, const trace::WorldState& state, 
     const std::string server = server_label(trace, conn);
     const std::string client = client_label(trace, conn);
     text_in(style.text, "Connection " + std::to_string(conn) + ": " + client + " <-> " + server);
-    draw_end("Server side", server, c.server, c.client, "client", style);
+    const bool real = trace.header.source == "real";
+    draw_end("Server side", server, c.server, c.client, "client", real, style);
     ImGui::Dummy(ImVec2(0.0f, style.px(4.0f)));
-    draw_end("Client side", client, c.client, c.server, "server", style);
+    draw_end("Client side", client, c.client, c.server, "server", real, style);
 }
 
 }  // namespace

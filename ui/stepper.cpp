@@ -201,9 +201,28 @@ std::string Stepper::render(std::size_t index, const trace::WorldState& state) c
 
 std::string Stepper::render(std::size_t index) const { return render(index, cursor_.state_at(index)); }
 
+std::string real_trace_note(const trace::Trace& trace) {
+    if (trace.header.source != "real") return {};
+    std::string api = "its OS notifier";
+    for (const trace::Event& e : trace.events()) {
+        if (e.kind != trace::Kind::notifier_wait) continue;
+        const auto names = trace::enum_names(trace::FieldType::notifier_api);
+        const auto value = static_cast<std::size_t>(trace.arg(e, "api"));
+        if (value < names.size()) api = std::string(names[value]);
+        break;
+    }
+    std::string port;
+    if (!trace.header.listeners.empty()) port = ", server port " + std::to_string(trace.header.listeners[0].port);
+    return "Recorded on real sockets (loopscope real, " + api + port +
+           "): the times are this machine's. The lesson text above was written for the simulated run, so its "
+           "numbers (port 3000, latencies, counts) can differ here, and captions about moments real sockets do "
+           "not show are left out.";
+}
+
 int run_stepper(const trace::Trace& trace, const StepperOptions& options, bool interactive, std::ostream& out) {
     if (!options.title.empty()) out << options.title << "\n" << std::string(options.title.size(), '=') << "\n\n";
     if (!options.lesson.empty()) out << wrap_text(options.lesson, text_width, "") << "\n";
+    if (const std::string note = real_trace_note(trace); !note.empty()) out << wrap_text(note, text_width, "") << "\n";
     if (trace.empty()) {
         out << "The trace has no events.\n";
         return 0;

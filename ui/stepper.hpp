@@ -60,4 +60,9 @@ std::string wrap_text(const std::string& text, std::size_t width, const std::str
 // terminal) and options.all is false; otherwise prints every step.
 int run_stepper(const trace::Trace& trace, const StepperOptions& options, bool interactive, std::ostream& out);
 
+// For a trace of `loopscope real`: one paragraph saying so, with the
+// notifier and the port it really used (the lesson text describes the
+// simulated run); "" for a simulated trace.
+std::string real_trace_note(const trace::Trace& trace);
+
 }  // namespace loopscope::ui
