@@ -24,6 +24,7 @@ public:
         if (params_.interval_ns > 0) arm_interval();
     }
     void on_close(Loop&) override { stop_interval(); }
+    bool has_own_work() const override { return params_.interval_ns > 0; }
 
     void on_request(HttpExchange& res) override {
         const bool slow = res.request().url == params_.slow_path;

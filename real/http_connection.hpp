@@ -64,6 +64,8 @@ public:
     virtual void on_listening(Loop&) {}
     // server.close(): stop the timers started in on_listening.
     virtual void on_close(Loop&) {}
+    // Work of its own, not only answers to clients (a setInterval).
+    virtual bool has_own_work() const { return false; }
     virtual void on_request(HttpExchange&) = 0;
     virtual void on_req_data(HttpExchange&, std::string_view) {}
     virtual void on_req_end(HttpExchange&) {}

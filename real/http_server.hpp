@@ -42,6 +42,7 @@ public:
     std::uint16_t port() const override { return listener_.port(); }
     std::uint32_t backlog() const override { return listener_.backlog(); }
     std::size_t open_connections() const override { return connections_.size(); }
+    bool has_own_work() const override { return handler_->has_own_work(); }
     void close() override;
 
     // Serves a stream someone else accepted (the TLS layer's TlsStream).

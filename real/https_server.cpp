@@ -24,6 +24,7 @@ public:
     std::uint32_t backlog() const override { return tls_.backlog(); }
     // Connections still in their handshake count too: they are open.
     std::size_t open_connections() const override { return tls_.handshaking() + http_->open_connections(); }
+    bool has_own_work() const override { return http_->has_own_work(); }
     void close() override {
         tls_.close();
         http_->close();

@@ -33,6 +33,11 @@ public:
     virtual std::uint32_t backlog() const = 0;
     // Connections accepted and not yet closed.
     virtual std::size_t open_connections() const = 0;
+    // The program does work of its own, not only in answer to clients (the
+    // blocking lesson's heartbeat interval): a run lets it go on until the
+    // lesson's stop_ns once the clients are done, as the simulator does, so
+    // the trace shows the heartbeat on time again after the block.
+    virtual bool has_own_work() const { return false; }
     // Stops listening and destroys every connection (end of a run, Ctrl-C).
     virtual void close() = 0;
 };

@@ -122,7 +122,8 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
     Nanos settle_wait = settle_first_check_ns;
     settle = [&] {
         const Nanos now = monotonic_now();
-        if (server->open_connections() == 0 || now >= settle_until) {
+        const bool busy = server->open_connections() != 0 || server->has_own_work();
+        if (!busy || now >= settle_until) {
             server_loop.stop();
             return;
         }
@@ -130,7 +131,9 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
         settle_wait *= 2;
     };
     server_loop.post([&] {
-        settle_until = monotonic_now() + server_grace_ns;
+        const Nanos now = monotonic_now();
+        settle_until = server->has_own_work() ? std::max(now, std::min(deadline, started + scenario.stop_ns))
+                                              : now + server_grace_ns;
         settle();
     }, false);
     server_thread.join();

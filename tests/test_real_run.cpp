@@ -354,6 +354,15 @@ TEST_CASE("blocking on real sockets: the loop lag is the handler's CPU burn, as 
     CHECK(real_summary.requests == sim_summary.requests);
     CHECK(real_summary.max_loop_lag_ns >= sim_summary.max_loop_lag_ns * 3 / 4);
     CHECK(real_summary.max_loop_lag_ns <= sim_summary.max_loop_lag_ns * 2);
+    // The run goes on to the lesson's stop_ns for the heartbeat, which the
+    // clients finishing used to cut off: late by the block once, then on time.
+    std::vector<std::int64_t> late;
+    for (const trace::Event& e : result.trace.events())
+        if (e.kind == Kind::js_timer) late.push_back(result.trace.arg(e, "late"));
+    REQUIRE(late.size() >= 5);
+    CHECK(late[0] >= 150'000'000);
+    CHECK(late.back() < 5'000'000);
+    CHECK(result.duration_ns >= s.stop_ns);
 }
 
 TEST_CASE("ten-thousand in real mode holds 10,000 connections and completes every request", "[real][run][child]") {
