@@ -59,9 +59,10 @@ bool sets_field(const sim::Scenario& scenario, const std::string& path) {
 
 void note_ignored_fields(const sim::Scenario& scenario, RunNotes& notes) {
     // A lesson written for another OS runs on this machine's notifier.
-    if (scenario.os != sim::Os::linux)
+    if (scenario.os != native_os())
         notes.add("os is ignored in real mode: the lesson is written for " + std::string(sim::os_name(scenario.os)) +
-                  ", real mode runs on this machine's OS and notifier.");
+                  ", real mode runs on this machine's OS and notifier (" + std::string(sim::os_name(native_os())) +
+                  "), and shows the captions written for it.");
     for (const std::string& path : fields_set(scenario)) {
         if (std::find(std::begin(lesson_fields), std::end(lesson_fields), path) != std::end(lesson_fields)) continue;
         for (const Ignored& rule : simulator_only) {

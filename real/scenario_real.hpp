@@ -19,6 +19,18 @@ std::vector<std::string> fields_set(const sim::Scenario& scenario);
 bool sets_field(const sim::Scenario& scenario, const std::string& path);
 
 // Adds a note for every field the file sets that real mode ignores.
+// The OS this build runs on, as a scenario names it: a real run's captions
+// are those written for it (os-notifiers has a set for each notifier).
+constexpr sim::Os native_os() {
+#if defined(_WIN32)
+    return sim::Os::windows;
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+    return sim::Os::macos;
+#else
+    return sim::Os::linux;
+#endif
+}
+
 void note_ignored_fields(const sim::Scenario& scenario, RunNotes& notes);
 
 }  // namespace loopscope::real

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "real/scenario_real.hpp"
 #include "sim/recorder.hpp"
 
 namespace loopscope::real {
@@ -98,14 +99,18 @@ trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& 
     // Stable: records of one tracer keep their recorded order at equal times.
     std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.time < b.time; });
 
-    sim::Recorder recorder(scenario);
+    // The captions are those for the OS the run really used.
+    sim::Scenario as_run = scenario;
+    as_run.os = native_os();
+    sim::Recorder recorder(as_run);
     trace::Trace& out = recorder.trace();
     out.header.source = "real";
     out.header.clock = "monotonic";
     out.header.scenario_id = scenario.id;
     out.header.scenario_title = scenario.title;
     out.header.scenario_json = scenario.source_json;
-    out.header.hosts = {{"server", "server", "linux"}, {"client", "client", "linux"}};
+    const std::string os(sim::os_name(native_os()));
+    out.header.hosts = {{"server", "server", os}, {"client", "client", os}};
     out.header.listeners = {{1, sim::server_host, info.server_port, info.backlog}};
 
     ConnectionTable connections(info.server_port);
@@ -163,7 +168,8 @@ trace::Trace build_real_trace(const sim::Scenario& scenario, const RealRunInfo& 
         std::string steps;
         for (const std::uint32_t step : unshown) steps += (steps.empty() ? "" : ", ") + std::to_string(step);
         notes.add(std::to_string(unshown.size()) + " of the lesson's captions (" + steps +
-                  ") are not shown: the moments they describe did not happen or are not visible on real sockets "
+                  (unshown.size() == 1 ? ") is" : ") are") +
+                  " not shown: the moments they describe did not happen or are not visible on real sockets "
                   "(the simulator shows them all)");
     }
     return recorder.take();

@@ -86,6 +86,12 @@ TEST_CASE("list prints the built-in lessons in chapter order, id TAB title", "[c
         CHECK(lines[i].rfind(std::string(ids[i]) + "\t", 0) == 0);
         CHECK(lines[i].size() > std::string(ids[i]).size() + 5);
     }
+    // docs/cli.md shows the same list (it once showed 9 lessons of 13).
+    std::ifstream doc_file(fs::path(LOOPSCOPE_TEST_DATA) / ".." / ".." / "docs" / "cli.md");
+    const std::string doc((std::istreambuf_iterator<char>(doc_file)), std::istreambuf_iterator<char>());
+    CHECK(doc.find("the title.\n\n```\n" + r.out + "```") != std::string::npos);
+    const CliResult run = cli({"run", "tcp-echo"});
+    CHECK(doc.find(run.out.substr(0, run.out.find(';'))) != std::string::npos);
 }
 
 TEST_CASE("run --summary prints one JSON object with every key", "[cli]") {

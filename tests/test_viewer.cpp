@@ -294,7 +294,10 @@ TEST_CASE("a background load reports progress, and a bad file becomes a message,
 
     auto missing = ui::resolve_source("/no/such/file.jsonl");
     REQUIRE(std::holds_alternative<std::string>(missing));
-    CHECK(std::get<std::string>(missing).find("neither a built-in lesson nor a file") != std::string::npos);
+    CHECK(std::get<std::string>(missing) == "/no/such/file.jsonl: no such file");
+    auto unknown = ui::resolve_source("no-such-lesson");
+    REQUIRE(std::holds_alternative<std::string>(unknown));
+    CHECK(std::get<std::string>(unknown).find("neither a built-in lesson nor a file") != std::string::npos);
 }
 
 TEST_CASE("the layout survives a save and load of imgui.ini, and bad values are clamped", "[viewer]") {

@@ -12,35 +12,11 @@
 #include "trace/atomic_file.hpp"
 #include "trace/jsonl.hpp"
 #include "trace/summary.hpp"
+#include "ui/cli_real_checks.hpp"
 #include "ui/cli_target.hpp"
 #include "ui/stepping.hpp"
 
 namespace loopscope::ui {
-
-namespace {
-
-std::string backends_text() {
-    std::string text;
-    for (const std::string& name : real::available_backends()) text += (text.empty() ? "" : ", ") + name;
-    return text;
-}
-
-std::optional<std::string> check_backend(const std::string& backend) {
-    if (backend == "native") return std::nullopt;
-    for (const std::string& name : real::available_backends())
-        if (name == backend) return std::nullopt;
-    return "--backend " + backend + ": this build has " + backends_text() + " (or native)";
-}
-
-// Ports a user gives on the command line: 1..65535 (0 means any free port for `real`).
-std::optional<std::string> check_port(int port, bool zero_allowed) {
-    if (port < (zero_allowed ? 0 : 1) || port > 65535)
-        return "--port " + std::to_string(port) + ": expected " + (zero_allowed ? "0 (any free port) " : "") +
-               "1 to 65535";
-    return std::nullopt;
-}
-
-}  // namespace
 
 void add_real_commands(CLI::App& app, RealArgs& real_args, ServeArgs& serve_args) {
     CLI::App* real = app.add_subcommand(
@@ -57,7 +33,7 @@ void add_real_commands(CLI::App& app, RealArgs& real_args, ServeArgs& serve_args
     real->add_option("--listen", real_args.listen, "The server's address (default 127.0.0.1: this machine only)");
     real->add_option("--port", real_args.port, "The server's port (default 0: any free port)");
     real->add_option("--time-limit", real_args.time_limit,
-                     "Stop after this long even if the clients are not done (default: the lesson's stop_ns, at least 10s, at most 30s)");
+                     "Stop after this long even if the clients are not done (default: the lesson's stop_ns, at least 10s, at most 30s); the server then has up to 0.5s to finish");
 
     CLI::App* serve = app.add_subcommand("serve", "Run one real server until Ctrl-C, to try with curl, a browser, nc or Node.");
     serve->add_option("program", serve_args.program, "echo, http, stream or https")
@@ -75,6 +51,10 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
         return exit_bad_input;
     }
     if (auto problem = check_port(args.port, true)) {
+        err << "loopscope real: " << *problem << "\n";
+        return exit_bad_input;
+    }
+    if (auto problem = check_listen(args.listen)) {
         err << "loopscope real: " << *problem << "\n";
         return exit_bad_input;
     }

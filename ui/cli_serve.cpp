@@ -14,6 +14,7 @@
 #include "trace/jsonl.hpp"
 #include "ui/cli.hpp"
 #include "ui/cli_real.hpp"
+#include "ui/cli_real_checks.hpp"
 
 namespace loopscope::ui {
 
@@ -41,14 +42,9 @@ std::string try_hint(const std::string& program, const std::string& address, int
 }  // namespace
 
 int command_serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
-    bool known_backend = args.backend == "native";
-    for (const std::string& name : real::available_backends()) known_backend = known_backend || name == args.backend;
-    if (!known_backend) {
-        err << "loopscope serve: --backend " << args.backend << ": not in this build\n";
-        return exit_bad_input;
-    }
-    if (args.port < 1 || args.port > 65535) {
-        err << "loopscope serve: --port " << args.port << ": expected 1 to 65535\n";
+    for (const auto& problem : {check_backend(args.backend), check_port(args.port, false), check_listen(args.listen)}) {
+        if (!problem) continue;
+        err << "loopscope serve: " << *problem << "\n";
         return exit_bad_input;
     }
     // Found now, not after an hour of class when Ctrl-C asks for the trace.

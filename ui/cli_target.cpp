@@ -13,13 +13,24 @@ std::string lesson_ids() {
     return ids;
 }
 
+std::string unknown_target(const std::string& name) {
+    // A name that can only be a path gets the file's problem, not the lesson list.
+    std::error_code ec;
+    const std::filesystem::path path(name);
+    const std::string ext = path.extension().string();
+    if (std::filesystem::is_directory(path, ec))
+        return name + ": is a folder; expected a built-in lesson, a scenario .json or a trace .jsonl";
+    if (std::filesystem::exists(path, ec)) return name + ": not a regular file";
+    if (name.find('/') != std::string::npos || ext == ".json" || ext == ".jsonl") return name + ": no such file";
+    return "\"" + name + "\" is neither a built-in lesson nor a file; the lessons are: " + lesson_ids();
+}
+
 std::variant<Target, Failure> resolve_target(const std::string& name) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(name, ec))
         return Target{trace::looks_like_trace_file(name) ? Target::Type::trace : Target::Type::scenario, nullptr, name};
     if (const sim::Lesson* lesson = sim::find_lesson(name)) return Target{Target::Type::lesson, lesson, name};
-    return Failure{exit_bad_input, "\"" + name + "\" is neither a built-in lesson nor a file; the lessons are: " +
-                                       lesson_ids()};
+    return Failure{exit_bad_input, unknown_target(name)};
 }
 
 std::variant<sim::Scenario, Failure> load_target_scenario(const Target& target,

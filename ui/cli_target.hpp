@@ -27,6 +27,9 @@ struct Target {
 
 std::string lesson_ids();
 std::variant<Target, Failure> resolve_target(const std::string& name);
+// Why `name` names nothing to open: "x.json: no such file" for what can only
+// be a path, else the list of built-in lessons.
+std::string unknown_target(const std::string& name);
 std::variant<sim::Scenario, Failure> load_target_scenario(const Target& target, const std::vector<std::string>& overrides);
 
 }  // namespace loopscope::ui

@@ -10,17 +10,12 @@
 #include "sim/scenario_loader.hpp"
 #include "sim/simulate.hpp"
 #include "trace/jsonl.hpp"
+#include "ui/cli_target.hpp"
 #include "ui/stepper.hpp"
 
 namespace loopscope::ui {
 
 namespace {
-
-std::string lesson_ids() {
-    std::string ids;
-    for (const sim::Lesson& lesson : sim::builtin_lessons()) ids += (ids.empty() ? "" : ", ") + std::string(lesson.id);
-    return ids;
-}
 
 // The lesson text a trace carries in its header, if any.
 std::string lesson_text_of(const trace::Trace& trace) {
@@ -63,9 +58,8 @@ std::variant<DocumentSource, std::string> resolve_source(const std::string& name
         source.name = name;
         return source;
     }
-    if (std::filesystem::exists(name, ec)) return name + ": not a regular file";
     if (sim::find_lesson(name) != nullptr) return DocumentSource{DocumentSource::Type::lesson, name, {}, {}};
-    return "\"" + name + "\" is neither a built-in lesson nor a file; the lessons are: " + lesson_ids();
+    return unknown_target(name);
 }
 
 void Document::move_to(std::size_t index) {
