@@ -212,18 +212,18 @@ std::string pcap_failure(pcap_t* handle, int status) {
 
 }  // namespace
 
-std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(std::uint16_t port) {
-    if (port == 0) return std::string("packet capture needs the server's port, and port 0 was given") + goes_on;
+OpenedCapture::~OpenedCapture() {
+    if (handle_ != nullptr) pcap_close(handle_);
+}
+
+std::variant<OpenedCapture, std::string> open_capture() {
     std::string device = loopback_device();
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* handle = pcap_create(device.c_str(), errbuf);
     if (handle == nullptr) {
         return "packet capture could not open " + device + " (pcap: " + errbuf + ")" + goes_on;
     }
-    auto fail = [&](std::string sentence) {
-        pcap_close(handle);
-        return std::variant<std::unique_ptr<PacketCapture>, std::string>(std::move(sentence) + goes_on);
-    };
+    OpenedCapture opened(handle);  // closes the handle on every failure below
     pcap_set_snaplen(handle, snap_length);
     pcap_set_promisc(handle, 0);
     pcap_set_immediate_mode(handle, 1);
@@ -234,38 +234,50 @@ std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(std::uin
     pcap_set_tstamp_precision(handle, PCAP_TSTAMP_PRECISION_NANO);
 
     int status = pcap_activate(handle);
-    if (status == PCAP_ERROR_PERM_DENIED) {
-        return fail("packet capture needs root or CAP_NET_RAW (pcap: " + pcap_failure(handle, status) + ")");
+    if (status == PCAP_ERROR_PERM_DENIED)
+        return "packet capture needs root or CAP_NET_RAW (pcap: " + pcap_failure(handle, status) + ")" + goes_on;
+    if (status < 0)
+        return "packet capture could not start on " + device + " (pcap: " + pcap_failure(handle, status) + ")" +
+               goes_on;
+    if (!framing_for(pcap_datalink(handle))) {
+        const char* name = pcap_datalink_val_to_name(pcap_datalink(handle));
+        return "packet capture cannot read " + device + "'s link type " + std::to_string(pcap_datalink(handle)) +
+               " (" + (name ? name : "unknown") + ")" + goes_on;
     }
-    if (status < 0) {
-        return fail("packet capture could not start on " + device + " (pcap: " + pcap_failure(handle, status) + ")");
-    }
-    std::optional<LinkFraming> framing = framing_for(pcap_datalink(handle));
-    if (!framing) {
-        return fail("packet capture cannot read " + device + "'s link type " +
-                    std::to_string(pcap_datalink(handle)) + " (" +
-                    (pcap_datalink_val_to_name(pcap_datalink(handle)) ? pcap_datalink_val_to_name(pcap_datalink(handle))
-                                                                      : "unknown") +
-                    ")");
-    }
+    return std::variant<OpenedCapture, std::string>(std::move(opened));
+}
+
+std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(OpenedCapture opened, std::uint16_t port) {
+    if (port == 0) return std::string("packet capture needs the server's port, and port 0 was given") + goes_on;
+    pcap_t* handle = opened.handle_;
+    const LinkFraming framing = *framing_for(pcap_datalink(handle));
     std::string filter_text = "tcp port " + std::to_string(port);
     bpf_program filter{};
-    if (pcap_compile(handle, &filter, filter_text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        return fail("packet capture could not compile the filter \"" + filter_text + "\" (pcap: " + pcap_geterr(handle) + ")");
-    }
+    if (pcap_compile(handle, &filter, filter_text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+        return "packet capture could not compile the filter \"" + filter_text + "\" (pcap: " + pcap_geterr(handle) +
+               ")" + goes_on;
     int set = pcap_setfilter(handle, &filter);
     pcap_freecode(&filter);
-    if (set != 0) {
-        return fail("packet capture could not install the filter \"" + filter_text + "\" (pcap: " + pcap_geterr(handle) + ")");
-    }
+    if (set != 0)
+        return "packet capture could not install the filter \"" + filter_text + "\" (pcap: " + pcap_geterr(handle) +
+               ")" + goes_on;
     bool nanosecond_stamps = pcap_get_tstamp_precision(handle) == PCAP_TSTAMP_PRECISION_NANO;
     // Measured last, just before capturing starts.
     ClockOffset offset = measure_clock_offset();
     try {
-        return std::unique_ptr<PacketCapture>(std::make_unique<PcapCapture>(handle, *framing, nanosecond_stamps, offset));
+        auto capture = std::make_unique<PcapCapture>(handle, framing, nanosecond_stamps, offset);
+        opened.handle_ = nullptr;  // the capture owns it now
+        return std::unique_ptr<PacketCapture>(std::move(capture));
     } catch (const std::system_error& error) {
-        return fail(std::string("packet capture could not start its thread (") + error.what() + ")");
+        return std::string("packet capture could not start its thread (") + error.what() + ")" + goes_on;
     }
+}
+
+std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(std::uint16_t port) {
+    if (port == 0) return std::string("packet capture needs the server's port, and port 0 was given") + goes_on;
+    auto opened = open_capture();
+    if (auto* reason = std::get_if<std::string>(&opened)) return *reason;
+    return start_capture(std::move(std::get<OpenedCapture>(opened)), port);
 }
 
 }  // namespace loopscope::real

@@ -13,6 +13,8 @@
 
 #include "trace/kinds.hpp"
 
+struct pcap;  // libpcap's pcap_t, kept out of this header
+
 namespace loopscope::real {
 
 using trace::Nanos;
@@ -40,9 +42,30 @@ public:
     virtual std::uint64_t dropped() const = 0;
 };
 
-// Starts capturing TCP segments to or from `port` on the loopback interface
-// in a background thread. On failure returns the reason as one sentence
-// ("packet capture needs root or CAP_NET_RAW: ...").
+// The loopback interface opened for capture, not yet filtered or read.
+// Opening costs 15-20 ms (pcap_activate maps the kernel's ring buffer): a
+// run opens it before its server listens and starts it once the port is
+// known, so its trace does not begin with 20 ms in which nothing happens.
+class OpenedCapture {
+public:
+    OpenedCapture(OpenedCapture&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+    OpenedCapture& operator=(OpenedCapture&&) = delete;
+    ~OpenedCapture();
+
+private:
+    explicit OpenedCapture(::pcap* handle) noexcept : handle_(handle) {}
+    friend std::variant<OpenedCapture, std::string> open_capture();
+    friend std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(OpenedCapture opened,
+                                                                                   std::uint16_t port);
+    ::pcap* handle_;
+};
+
+// On failure each returns the reason as one sentence ("packet capture needs
+// root or CAP_NET_RAW: ...").
+std::variant<OpenedCapture, std::string> open_capture();
+// Starts capturing TCP segments to or from `port` in a background thread.
+std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(OpenedCapture opened, std::uint16_t port);
+// Both at once.
 std::variant<std::unique_ptr<PacketCapture>, std::string> start_capture(std::uint16_t port);
 
 }  // namespace loopscope::real

@@ -58,16 +58,28 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
     result.backend = std::string(server_loop.poller().name());
     std::unique_ptr<ServerProgram> server = make_server_program(server_loop, scenario, result.notes);
 
+    // The slow part of a capture (15-20 ms) comes before time 0.
+    std::optional<OpenedCapture> opened_capture;
+    if (options.capture) {
+        auto opened = open_capture();
+        if (auto* reason = std::get_if<std::string>(&opened)) result.notes.add(*reason);
+        else opened_capture.emplace(std::move(std::get<OpenedCapture>(opened)));
+    }
+
     const Nanos started = monotonic_now();
     if (const std::error_code error = server->listen(options.listen_address, options.port))
         throw std::system_error(error, "cannot listen on " + options.listen_address + ":" + std::to_string(options.port));
     result.port = server->port();
 
     std::unique_ptr<PacketCapture> capture;
-    if (options.capture) {
-        auto opened = start_capture(result.port);
-        if (auto* reason = std::get_if<std::string>(&opened)) result.notes.add(*reason);
-        else capture = std::move(std::get<std::unique_ptr<PacketCapture>>(opened));
+    if (opened_capture) {
+        auto started_capture = start_capture(std::move(*opened_capture), result.port);
+        opened_capture.reset();
+        if (auto* reason = std::get_if<std::string>(&started_capture)) result.notes.add(*reason);
+        else capture = std::move(std::get<std::unique_ptr<PacketCapture>>(started_capture));
+    } else if (!options.capture && options.trace) {
+        result.notes.add("no packets recorded: the wire lane and the sequence diagram stay empty; --capture "
+                         "records them (needs root or CAP_NET_RAW)");
     }
 
     // The lesson's stop_ns is simulated time; a real run ends when its

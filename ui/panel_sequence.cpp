@@ -205,7 +205,15 @@ std::optional<std::size_t> draw_sequence(const trace::Trace& trace, const Sequen
     draw_filter(model, cursor, trace, state, style);
     refresh_rows(model, state);  // the filter may have changed this frame
     if (model.segments.empty()) {
-        ImGui::TextDisabled("No packets on the wire in this trace.");
+        // A real run sees packets only through libpcap: say how to get them,
+        // since the lesson's captions talk about the wire.
+        if (trace.header.source == "real")
+            ImGui::TextWrapped("No packets in this trace: a real run records the socket calls, and the packets "
+                               "only when it captures them. Run it again with --capture (loopscope real LESSON "
+                               "--capture -o trace.jsonl; needs root or CAP_NET_RAW) to see the SYN, the data "
+                               "and the FIN here and on the wire lane.");
+        else
+            ImGui::TextDisabled("No packets on the wire in this trace.");
         return std::nullopt;
     }
     if (state.rows.empty()) {
