@@ -129,6 +129,31 @@ TEST_CASE("compare mode aligns two traces by time since their origin", "[viewer]
     CHECK(ui::aligned_cursor(real, 2, virtual_trace) == 2);  // 2000 ns in: the event at 600
 }
 
+TEST_CASE("compare mode lines two traces up at their first client.connect", "[viewer]") {
+    // The simulator starts its client at 1 ms; a real run as soon as it can.
+    // Aligned at time 0, the two stories were half a millisecond apart.
+    const trace::Trace sim_trace = lesson_trace("tcp-echo");
+    trace::Trace shifted = lesson_trace("tcp-echo", {"clients.start_at_ns=300000"});
+    const auto first = [](const trace::Trace& t, trace::Kind kind) {
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (t[i].kind == kind) return i;
+        return t.size();
+    };
+    const std::size_t connect_a = first(sim_trace, trace::Kind::client_connect);
+    const std::size_t connect_b = first(shifted, trace::Kind::client_connect);
+    CHECK(ui::compare_origin(sim_trace) == sim_trace[connect_a].time);
+    CHECK(sim_trace[connect_a].time - shifted[connect_b].time == 700'000);
+    // The same story 0.7 ms earlier: every step lines up with its twin (the
+    // last event of the same moment, as index_at_time gives).
+    for (const trace::Kind kind : {trace::Kind::client_connect, trace::Kind::js_data, trace::Kind::client_close}) {
+        const std::size_t a = first(sim_trace, kind), b = first(shifted, kind);
+        REQUIRE(a < sim_trace.size());
+        const std::size_t aligned = ui::aligned_cursor(sim_trace, a, shifted);
+        CHECK(shifted[aligned].time == shifted[b].time);
+        CHECK(ui::aligned_cursor(shifted, b, sim_trace) == ui::index_at_time(sim_trace, sim_trace[a].time));
+    }
+}
+
 TEST_CASE("the step and time forms of --at and --at-time are accepted, and the rest rejected", "[viewer]") {
     CHECK(std::get<std::size_t>(ui::parse_step_spec("1", 10)) == 0);
     CHECK(std::get<std::size_t>(ui::parse_step_spec("10", 10)) == 9);

@@ -61,10 +61,16 @@ std::size_t index_at_time(const trace::Trace& trace, trace::Nanos time) {
     return static_cast<std::size_t>(after - events.begin()) - 1;
 }
 
+trace::Nanos compare_origin(const trace::Trace& trace) {
+    for (const trace::Event& e : trace.events())
+        if (e.kind == trace::Kind::client_connect) return e.time;
+    return trace_origin(trace);
+}
+
 std::size_t aligned_cursor(const trace::Trace& leader, std::size_t cursor, const trace::Trace& other) {
     if (leader.empty() || other.empty()) return 0;
-    const trace::Nanos since_origin = leader[std::min(cursor, leader.size() - 1)].time - trace_origin(leader);
-    return index_at_time(other, trace_origin(other) + since_origin);
+    const trace::Nanos since_origin = leader[std::min(cursor, leader.size() - 1)].time - compare_origin(leader);
+    return index_at_time(other, compare_origin(other) + since_origin);
 }
 
 std::variant<std::size_t, std::string> parse_step_spec(std::string_view spec, std::size_t size) {

@@ -32,8 +32,14 @@ std::optional<std::size_t> step_from(const trace::Trace& trace, std::size_t curs
 std::size_t index_at_time(const trace::Trace& trace, trace::Nanos time);
 trace::Nanos trace_origin(const trace::Trace& trace);
 
+// Where compare mode lines a trace up with another: its first
+// client.connect, where every lesson's story starts (the simulator starts
+// its clients at 1 ms, a real run as soon as it can); trace_origin() for a
+// trace without one.
+trace::Nanos compare_origin(const trace::Trace& trace);
+
 // Compare mode: the step of trace `other` that corresponds to `cursor` of
-// `leader`, aligning the two traces at their origins.
+// `leader`, aligning the two traces at their compare_origin().
 std::size_t aligned_cursor(const trace::Trace& leader, std::size_t cursor, const trace::Trace& other);
 
 // A step named on the command line (--at): a 1-based step number, or

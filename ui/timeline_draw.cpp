@@ -347,6 +347,13 @@ void draw_ruler(const TimelineFrame& f, std::size_t cursor, const char* title) {
     const Nanos step = tick_step(axis.ns_per_pixel(), label_room);
     const Nanos minor = step % 5 == 0 ? step / 5 : std::max<Nanos>(step / 2, 1);
     const Nanos first = (axis.start >= 0 ? (axis.start + minor - 1) / minor : axis.start / minor) * minor;
+    // Compare mode: the trace's title over the ruler, just right of the
+    // gutter, where it has the room the gutter lacks; tick labels it would
+    // cover are left out rather than shown cut.
+    const float pad = f.style.px(5);
+    const ImVec2 title_a(f.plot_left() + f.style.px(2), f.origin.y + f.style.px(2));
+    const ImVec2 title_b(title ? std::min(title_a.x + text_width(f.font, title) + 2 * pad, f.plot_right()) : title_a.x,
+                         bottom - f.style.px(2));
     draw->PushClipRect(ImVec2(f.plot_left(), f.origin.y), ImVec2(f.plot_right(), f.rows_bottom()), true);
     for (Nanos t = first; t <= axis.end; t += minor) {
         const float x = std::floor(axis.x_of(t)) + 0.5f;
@@ -357,15 +364,12 @@ void draw_ruler(const TimelineFrame& f, std::size_t cursor, const char* title) {
         // A label that would be cut by the right edge is left out.
         const std::string label = format_tick(t, step);
         if (x + f.style.px(3) + text_width(f.font, label) > f.plot_right()) continue;
+        if (title && x < title_b.x + f.style.px(3)) continue;
         text_at(draw, f.font, ImVec2(x + f.style.px(3), f.origin.y + (f.ruler - f.style.px(7) - f.font) * 0.5f), f.style.text_dim, label);
     }
-    // Compare mode: the trace's title over the ruler, just right of the
-    // gutter, where it has the room the gutter lacks.
     if (title) {
         const std::string text(title);
-        const float pad = f.style.px(5);
-        const ImVec2 a(f.plot_left() + f.style.px(2), f.origin.y + f.style.px(2));
-        const ImVec2 b(std::min(a.x + text_width(f.font, text) + 2 * pad, f.plot_right()), bottom - f.style.px(2));
+        const ImVec2 a = title_a, b = title_b;
         draw->AddRectFilled(a, b, f.style.background, f.style.px(3));
         draw->AddRect(a, b, fade(f.style.text_dim, 0.6f), f.style.px(3), 0, f.style.line_thickness);
         const ImVec4 clip(a.x, a.y, b.x, b.y);

@@ -11,6 +11,7 @@
 // inspector, with larger type and the high-contrast theme. ImGui 1.86 has no
 // docking, so the layout is child windows with splitters whose positions are
 // fractions saved in imgui.ini.
+#include "trace/explain.hpp"
 #include "ui/viewer_frame.hpp"
 
 #include <imgui_internal.h>
@@ -66,7 +67,21 @@ void draw_timelines(ViewerState& state, ImVec2 size) {
     // Compare mode: A above B, one time axis. A change of zoom in either
     // is copied to the other; a click in B moves both cursors to that time.
     Document& b = *state.compare;
-    const std::string label_a = document_label("A", a), label_b = document_label("B", b);
+    // B's axis is A's, moved so both first connects line up (each ruler
+    // keeps its own clock: B's label says by how much it is moved).
+    const trace::Nanos delta = compare_origin(b.trace) - compare_origin(a.trace);
+    const auto shifted = [](TimeAxis axis, trace::Nanos by) {
+        axis.start += by;
+        axis.end += by;
+        axis.limit_first += by;
+        axis.limit_last += by;
+        return axis;
+    };
+    const std::string label_a = document_label("A", a);
+    const std::string label_b =
+        document_label("B", b) +
+        (delta == 0 ? "" : ", first connect lined up with A's (" + trace::format_nanos(delta < 0 ? -delta : delta) +
+                               (delta < 0 ? " earlier" : " later") + " in B)");
     const float gap = ImGui::GetStyle().ItemSpacing.y;
     const ImVec2 half(size.x, (size.y - gap) / 2.0f);
     // Scrolling the rows of one scrolls the other too, so the same lanes
@@ -74,12 +89,12 @@ void draw_timelines(ViewerState& state, ImVec2 size) {
     TimelineInput input_a{&a.trace, &a.timeline(), a.cursor(), label_a.c_str(), state.show_arrows};
     const float scroll_a = a.timeline_view.scroll_y;
     const TimelineResult result_a = draw_timeline("timeline A", input_a, a.timeline_view, state.style, half);
-    if (result_a.zoom_changed) b.timeline_view.axis = a.timeline_view.axis;
+    b.timeline_view.axis = shifted(a.timeline_view.axis, delta);
     if (a.timeline_view.scroll_y != scroll_a) b.timeline_view.scroll_y = a.timeline_view.scroll_y;
     TimelineInput input_b{&b.trace, &b.timeline(), b.cursor(), label_b.c_str(), state.show_arrows};
     const float scroll_b = b.timeline_view.scroll_y;
     const TimelineResult result_b = draw_timeline("timeline B", input_b, b.timeline_view, state.style, half);
-    if (result_b.zoom_changed) a.timeline_view.axis = b.timeline_view.axis;
+    if (result_b.zoom_changed) a.timeline_view.axis = shifted(b.timeline_view.axis, -delta);
     if (b.timeline_view.scroll_y != scroll_b) a.timeline_view.scroll_y = b.timeline_view.scroll_y;
     if (result_a.clicked) move_cursor(state, *result_a.clicked);
     if (result_b.clicked) {
