@@ -289,7 +289,10 @@ TEST_CASE("the recorder keeps a callback's duration in counter ticks and gives i
     tracer.finish_clock();
     CHECK(tracer.field_value(tracer[r], 0) == 100);  // not a duration: as recorded
     const std::int64_t dur = tracer.field_value(tracer[r], 1);
-    CHECK(dur >= 2'000'000);
+    // The stamp-to-ns line is calibrated over this test's 2 ms only, so its
+    // rate carries the jitter of two back-to-back clock reads (tens of ns):
+    // a 1% band, not an exact lower bound (1,999,965 ns once failed ">= 2 ms").
+    CHECK(dur >= 1'980'000);
     CHECK(dur <= measured + 100'000);
     // A disabled tracer, or no record, ignores it.
     real::Tracer off(0, false);
