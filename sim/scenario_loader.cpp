@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 
+#include "sim/caption_where.hpp"
 #include "sim/json_locate.hpp"
 #include "sim/scenario_fields.hpp"
 
@@ -353,11 +354,8 @@ private:
                     if (!value.is_object())
                         return at_value(at, "field \"" + field + "\": expected an object of field values, such as "
                                             "{\"state\": \"SYN_SENT\"}");
-                    for (const auto& [name, wanted] : value.items()) {
-                        JsonPath in = at;
-                        in.push_back(name);
-                        if (auto error = condition(caption, name, wanted, field + "." + name, in)) return error;
-                    }
+                    // Only the names now: the kind may come after "where" in the object.
+                    for (const auto& [name, wanted] : value.items()) caption.where.push_back(CaptionCondition{name, 0, {}});
                 } else if (key == "text") {
                     if (!value.is_string() || value.get<std::string>().empty())
                         return at_value(at, "field \"" + field + "\": expected a non-empty string");
@@ -367,69 +365,18 @@ private:
                 }
             }
             if (caption.kind.empty()) return at_value(where, "field \"" + name + "\": missing \"kind\"");
-            // "where" names fields of the kind, which may come after it in the object.
-            const trace::KindSpec& spec = trace::kind_spec(*trace::kind_from_name(caption.kind));
-            for (const CaptionCondition& c : caption.where) {
-                const bool known = std::any_of(spec.fields.begin(), spec.fields.end(),
-                                               [&](const trace::FieldSpec& f) { return f.name == c.field; });
-                JsonPath at = where;
-                at.push_back(std::string("where"));
-                at.push_back(c.field);
-                if (!known) {
-                    std::string fields;
-                    for (const trace::FieldSpec& f : spec.fields) fields += (fields.empty() ? "" : ", ") + std::string(f.name);
-                    return at_key(at, "field \"" + name + ".where." + c.field + "\": " + caption.kind +
-                                          " has no field \"" + c.field + "\" (its fields: " + fields + ")");
-                }
+            for (CaptionCondition& c : caption.where) {
+                const JsonPath at{std::string("captions"), i, std::string("where"), c.field};
+                const std::string field = name + ".where." + c.field;
+                if (auto problem = unknown_where_field(caption.kind, c.field))
+                    return at_key(at, "field \"" + field + "\": " + *problem);
+                if (auto problem = read_where_value(caption.kind, c, item["where"][c.field]))
+                    return at_value(at, "field \"" + field + "\": " + *problem);
             }
-            for (CaptionCondition& c : caption.where)
-                if (auto error = condition_value(caption, c, item["where"][c.field], name + ".where." + c.field,
-                                                 JsonPath{std::string("captions"), i, std::string("where"), c.field}))
-                    return error;
             if (caption.text.empty()) return at_value(where, "field \"" + name + "\": missing \"text\"");
             scenario.captions.push_back(std::move(caption));
         }
         return std::nullopt;
-    }
-
-    // Only the name for now: the kind may not be known yet.
-    std::optional<ScenarioError> condition(Caption& caption, const std::string& name, const Json&,
-                                           const std::string&, const JsonPath&) {
-        caption.where.push_back(CaptionCondition{name, 0, {}});
-        return std::nullopt;
-    }
-    // The value, read as the field's type says (as a trace file writes it).
-    std::optional<ScenarioError> condition_value(const Caption& caption, CaptionCondition& c, const Json& value,
-                                                 const std::string& field, const JsonPath& at) {
-        const trace::KindSpec& spec = trace::kind_spec(*trace::kind_from_name(caption.kind));
-        const auto f = std::find_if(spec.fields.begin(), spec.fields.end(),
-                                    [&](const trace::FieldSpec& s) { return s.name == c.field; });
-        using trace::FieldType;
-        switch (f->type) {
-        case FieldType::text:
-            if (!value.is_string()) return at_value(at, "field \"" + field + "\": expected a string");
-            c.text = value.get<std::string>();
-            return std::nullopt;
-        case FieldType::flag:
-            if (!value.is_boolean()) return at_value(at, "field \"" + field + "\": expected true or false");
-            c.value = value.get<bool>() ? 1 : 0;
-            return std::nullopt;
-        case FieldType::count:
-        case FieldType::bytes:
-        case FieldType::nanos: {
-            const auto v = integer_in(value, -1, std::numeric_limits<std::int64_t>::max());
-            if (!v) return at_value(at, "field \"" + field + "\": expected an integer");
-            c.value = *v;
-            return std::nullopt;
-        }
-        default: {
-            const auto names = trace::enum_names(f->type);
-            const auto v = value.is_string() ? trace::enum_from_name(f->type, value.get<std::string>()) : std::nullopt;
-            if (!v) return at_value(at, "field \"" + field + "\": expected " + quoted_list(names));
-            c.value = *v;
-            return std::nullopt;
-        }
-        }
     }
 
     ScenarioError at_offset(std::size_t offset, std::string message) const {
@@ -511,25 +458,6 @@ std::vector<std::string> scenario_override_keys() {
     return keys;
 }
 
-static Json caption_conditions_json(const Caption& caption) {
-    const trace::KindSpec& spec = trace::kind_spec(*trace::kind_from_name(caption.kind));
-    Json where = Json::object();
-    for (const CaptionCondition& c : caption.where) {
-        const auto f = std::find_if(spec.fields.begin(), spec.fields.end(),
-                                    [&](const trace::FieldSpec& s) { return s.name == c.field; });
-        using trace::FieldType;
-        switch (f->type) {
-        case FieldType::text: where[c.field] = c.text; break;
-        case FieldType::flag: where[c.field] = c.value != 0; break;
-        case FieldType::count:
-        case FieldType::bytes:
-        case FieldType::nanos: where[c.field] = c.value; break;
-        default: where[c.field] = std::string(trace::enum_names(f->type)[static_cast<std::size_t>(c.value)]); break;
-        }
-    }
-    return where;
-}
-
 std::string scenario_to_json(const Scenario& scenario) {
     Scenario copy = scenario;  // the field table hands out mutable references
     Json out = Json::object();
@@ -547,7 +475,7 @@ std::string scenario_to_json(const Scenario& scenario) {
                 Json caption{{"kind", c.kind}, {"conn", c.conn}, {"nth", c.nth}, {"os", c.os}};
                 // Only when set: a trace header of a lesson without anchors reads as before.
                 if (!c.host.empty()) caption["host"] = c.host;
-                if (!c.where.empty()) caption["where"] = caption_conditions_json(c);
+                if (!c.where.empty()) caption["where"] = where_json(c);
                 caption["text"] = c.text;
                 list.push_back(std::move(caption));
             }
