@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <stdexcept>
 #include <thread>
 
 #include <sys/resource.h>
@@ -68,7 +69,11 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
 
     const Nanos started = monotonic_now();
     if (const std::error_code error = server->listen(options.listen_address, options.port))
-        throw std::system_error(error, "cannot listen on " + options.listen_address + ":" + std::to_string(options.port));
+        throw std::runtime_error("cannot listen on " + options.listen_address + ":" + std::to_string(options.port) +
+                                 ": " + error.message() +
+                                 (error == std::errc::address_in_use
+                                      ? " (another program has this port; leave out --port for any free one)"
+                                      : ""));
     result.port = server->port();
 
     std::unique_ptr<PacketCapture> capture;
@@ -117,9 +122,18 @@ RealResult run_real(const sim::Scenario& scenario, const RealOptions& options) {
     } else {
         std::thread client_thread([&] {
             clients->start(options.listen_address, result.port);
+            // A timer at the deadline bounds every wait: clients that are
+            // done but hold idle connections (keep-alive) have nothing else
+            // to wake their loop, which then slept past the time limit.
+            const TimerId guard = client_loop.start_timer(std::max<Nanos>(0, deadline - monotonic_now()), [] {});
             while ((!clients->done() || clients->open_connections() > 0) && monotonic_now() < deadline) {
                 if (!client_loop.run_once()) break;
             }
+            client_loop.stop_timer(guard);
+            if (clients->done() && clients->open_connections() > 0)
+                result.notes.add("the time limit (" + trace::format_nanos(limit) + ") ended the run while the clients "
+                                 "still held " + std::to_string(clients->open_connections()) +
+                                 " idle connections, before the server closed them; give it longer with --time-limit");
         });
         client_thread.join();
         result.clients_done = clients->done();

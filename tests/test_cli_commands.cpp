@@ -304,6 +304,19 @@ TEST_CASE("exit codes: usage errors are 2, help is 0, output failures are 1", "[
     CHECK(cannot_write.code == ui::exit_failure);
     CHECK_FALSE(cannot_write.err.empty());
     CHECK(fs::is_empty(dir.path));  // no half-written file left behind
+    // An empty file name is an error, not "write nothing".
+    CHECK(cli({"run", "tcp-echo", "-o", ""}).code == ui::exit_bad_input);
+    CHECK(cli({"export", "tcp-echo", "--format", "text", "-o", ""}).code == ui::exit_bad_input);
+}
+
+TEST_CASE("a closed pipe on standard output is exit 1, not death by SIGPIPE", "[cli][binary]") {
+    // `loopscope step x --all | head`: the write fails with EPIPE and the
+    // program says so (it used to be killed: 141 in the shell).
+    const std::string command = std::string("bash -c 'timeout 120 ") + LOOPSCOPE_BINARY +
+                                " step chunks --all 2>/dev/null | head -1 >/dev/null; exit ${PIPESTATUS[0]}'";  // 1.2 MB: more than a pipe holds
+    const int status = std::system(command.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
 }
 
 TEST_CASE("the binary with no arguments and no display falls back to stepping through the default lesson", "[cli][binary]") {

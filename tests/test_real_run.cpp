@@ -171,6 +171,9 @@ TEST_CASE("loopscope real: bad arguments get a clear error and exit 2 (1 for an 
     CHECK_THAT(threads.err, Catch::Contains("only the simulator runs"));
     CHECK(cli({"real", "tcp-echo", "--no-trace", "-o", "x.jsonl"}).code == 2);
     CHECK(cli({"real", "tcp-echo", "--time-limit", "soon"}).code == 2);
+    CHECK(cli({"real", "tcp-echo", "--time-limit", "5"}).code == 2);  // 5 ns is never meant: a unit is required
+    CHECK(cli({"real", "tcp-echo", "-o", ""}).code == 2);
+    CHECK(cli({"serve", "echo", "--trace", ""}).code == 2);
     const CliResult listen = cli({"real", "tcp-echo", "--listen", "notanip"});
     CHECK(listen.code == 2);
     CHECK(listen.err == "loopscope real: --listen notanip: expected an IPv4 address such as 127.0.0.1 (this machine "
@@ -358,6 +361,20 @@ TEST_CASE("every lesson with a real form runs on real sockets and every client f
             }
         }
     }
+}
+
+TEST_CASE("keep-alive with a time limit shorter than keepAliveTimeout stops at the limit", "[real][run]") {
+    // The browser is done but holds idle connections: nothing wakes its
+    // loop, which once slept in epoll_wait past the limit for good.
+    real::RealOptions o = options();
+    o.time_limit_ns = 1'000'000'000;
+    const real::RealResult result = real::run_real(lesson("keep-alive"), o);
+    CHECK(result.clients_done);
+    CHECK(result.clients.responses == 14);
+    CHECK(result.duration_ns < 4'000'000'000);  // the limit and the grace, well before the 5 s timeout
+    std::string notes;
+    for (const std::string& line : result.notes.lines) notes += line + "\n";
+    CHECK_THAT(notes, Catch::Contains("still held 6 idle connections"));
 }
 
 TEST_CASE("blocking on real sockets: the loop lag is the handler's CPU burn, as the simulator says", "[real][run]") {

@@ -370,7 +370,7 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     RunArgs run_args;
     CLI::App* run = app.add_subcommand("run", "Simulate a lesson or scenario file; optionally save the trace.");
     run->add_option("target", run_args.target, "A built-in lesson id or a scenario .json file")->required();
-    run->add_option("-o,--output", run_args.output, "Write the trace to this file (JSON Lines)");
+    run->add_option("-o,--output", run_args.output, "Write the trace to this file (JSON Lines)")->check(file_name_given);
     run->add_flag("--summary", run_args.summary, "Print a summary of the trace as one JSON object");
     run->add_option("--set", run_args.overrides, "Override a scenario field: key=value, e.g. clients.count=100")
         ->expected(1)
@@ -391,7 +391,7 @@ int run_commands(const std::vector<std::string>& args, bool interactive, std::os
     exporter->add_option("--format", export_args.format, "chrome (Perfetto, chrome://tracing), pcap (Wireshark) or text")
         ->required()
         ->check(CLI::IsMember({"chrome", "pcap", "text"}));
-    exporter->add_option("-o,--output", export_args.output, "The file to write")->required();
+    exporter->add_option("-o,--output", export_args.output, "The file to write")->required()->check(file_name_given);
     exporter->add_option("--set", export_args.overrides, "Override a scenario field: key=value")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

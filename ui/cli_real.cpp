@@ -1,6 +1,7 @@
 #include "ui/cli_real.hpp"
 
 #include <csignal>
+#include <cctype>
 #include <iostream>
 #include <pthread.h>
 #include <thread>
@@ -22,7 +23,7 @@ void add_real_commands(CLI::App& app, RealArgs& real_args, ServeArgs& serve_args
     CLI::App* real = app.add_subcommand(
         "real", "Run a lesson on real sockets on 127.0.0.1 with this machine's event notifier; write the same trace as run.");
     real->add_option("target", real_args.target, "A built-in lesson id or a scenario .json file")->required();
-    real->add_option("-o,--output", real_args.output, "Write the trace to this file (JSON Lines)");
+    real->add_option("-o,--output", real_args.output, "Write the trace to this file (JSON Lines)")->check(file_name_given);
     real->add_flag("--summary", real_args.summary, "Print a summary of the trace as one JSON object (the keys of run --summary)");
     real->add_option("--backend", real_args.backend, "The notifier: native (" + backends_text() + ")");
     real->add_flag("--capture", real_args.capture, "Also capture the real packets on loopback (needs root or CAP_NET_RAW)");
@@ -40,7 +41,8 @@ void add_real_commands(CLI::App& app, RealArgs& real_args, ServeArgs& serve_args
         ->required()
         ->check(CLI::IsMember({"echo", "http", "stream", "https"}));
     serve->add_option("--port", serve_args.port, "The port (default 3000)");
-    serve->add_option("--trace", serve_args.trace, "Record a trace and write it here on Ctrl-C (JSON Lines)");
+    serve->add_option("--trace", serve_args.trace, "Record a trace and write it here on Ctrl-C (JSON Lines)")
+        ->check(file_name_given);
     serve->add_option("--listen", serve_args.listen, "The address (default 127.0.0.1: this machine only)");
     serve->add_option("--backend", serve_args.backend, "The notifier: native (" + backends_text() + ")");
 }
@@ -67,7 +69,9 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
     real::RealOptions options;
     if (!args.time_limit.empty()) {
         const auto ns = parse_time_spec(args.time_limit);
-        if (!ns || *ns <= 0) {
+        // A bare number would be nanoseconds: "5" is 5 ns, which nobody means.
+        const bool has_unit = !args.time_limit.empty() && !std::isdigit(static_cast<unsigned char>(args.time_limit.back()));
+        if (!ns || *ns <= 0 || !has_unit) {
             err << "loopscope real: --time-limit " << args.time_limit << ": expected a duration such as 5s or 800ms\n";
             return exit_bad_input;
         }

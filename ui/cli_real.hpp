@@ -20,7 +20,7 @@ struct RealArgs {
     std::vector<std::string> overrides;
     std::string listen = "127.0.0.1";
     int port = 0;
-    std::string time_limit;  // "5s", "800ms", ns without a unit
+    std::string time_limit;  // "5s", "800ms": a unit is required
 };
 
 struct ServeArgs {
