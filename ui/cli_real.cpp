@@ -48,15 +48,7 @@ void add_real_commands(CLI::App& app, RealArgs& real_args, ServeArgs& serve_args
 }
 
 int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
-    if (auto problem = check_backend(args.backend)) {
-        err << "loopscope real: " << *problem << "\n";
-        return exit_bad_input;
-    }
-    if (auto problem = check_port(args.port, true)) {
-        err << "loopscope real: " << *problem << "\n";
-        return exit_bad_input;
-    }
-    if (auto problem = check_listen(args.listen)) {
+    if (auto problem = check_server_options(args.backend, args.port, true, args.listen)) {
         err << "loopscope real: " << *problem << "\n";
         return exit_bad_input;
     }
@@ -70,7 +62,7 @@ int command_real(const RealArgs& args, std::ostream& out, std::ostream& err) {
     if (!args.time_limit.empty()) {
         const auto ns = parse_time_spec(args.time_limit);
         // A bare number would be nanoseconds: "5" is 5 ns, which nobody means.
-        const bool has_unit = !args.time_limit.empty() && !std::isdigit(static_cast<unsigned char>(args.time_limit.back()));
+        const bool has_unit = !std::isdigit(static_cast<unsigned char>(args.time_limit.back()));
         if (!ns || *ns <= 0 || !has_unit) {
             err << "loopscope real: --time-limit " << args.time_limit << ": expected a duration such as 5s or 800ms\n";
             return exit_bad_input;

@@ -33,4 +33,11 @@ std::optional<std::string> check_listen(const std::string& address) {
            "interface)";
 }
 
+std::optional<std::string> check_server_options(const std::string& backend, int port, bool zero_port_allowed,
+                                                const std::string& address) {
+    if (auto problem = check_backend(backend)) return problem;
+    if (auto problem = check_port(port, zero_port_allowed)) return problem;
+    return check_listen(address);
+}
+
 }  // namespace loopscope::ui

@@ -15,5 +15,8 @@ std::optional<std::string> check_backend(const std::string& backend);
 std::optional<std::string> check_port(int port, bool zero_allowed);
 // An IPv4 address in dotted form (the real servers listen on IPv4).
 std::optional<std::string> check_listen(const std::string& address);
+// The first problem of a server's --backend, --port and --listen, in that order.
+std::optional<std::string> check_server_options(const std::string& backend, int port, bool zero_port_allowed,
+                                                const std::string& address);
 
 }  // namespace loopscope::ui

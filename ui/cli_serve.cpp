@@ -42,8 +42,7 @@ std::string try_hint(const std::string& program, const std::string& address, int
 }  // namespace
 
 int command_serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
-    for (const auto& problem : {check_backend(args.backend), check_port(args.port, false), check_listen(args.listen)}) {
-        if (!problem) continue;
+    if (auto problem = check_server_options(args.backend, args.port, false, args.listen)) {
         err << "loopscope serve: " << *problem << "\n";
         return exit_bad_input;
     }

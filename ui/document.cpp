@@ -12,6 +12,7 @@
 #include "trace/jsonl.hpp"
 #include "ui/cli_target.hpp"
 #include "ui/stepper.hpp"
+#include "ui/stepping.hpp"
 
 namespace loopscope::ui {
 
@@ -82,6 +83,7 @@ void Document::index(const std::function<void(std::string_view stage)>& stage) {
     timeline_ = std::make_unique<TimelineModel>(trace);
     stage("drawing the packet flow");
     sequence_ = std::make_unique<SequenceModel>(trace);
+    compare_origin_ = ui::compare_origin(trace);
     cursor_ = 0;
     state_ = trace.empty() ? trace::WorldState{} : keyframes_->state_at(0);
 }

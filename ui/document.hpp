@@ -66,6 +66,9 @@ public:
     void move_to(std::size_t index);
     const TimelineModel& timeline() const { return *timeline_; }
     const SequenceModel& sequence() const { return *sequence_; }
+    // compare_origin(trace), found once by index(): compare mode needs it
+    // every frame, and a trace without a client.connect is a full scan.
+    trace::Nanos compare_origin() const { return compare_origin_; }
 
     // Builds the cursor keyframes and the models; call once the trace is set.
     void index(const std::function<void(std::string_view stage)>& stage);
@@ -76,6 +79,7 @@ private:
     std::unique_ptr<trace::Cursor> keyframes_;
     std::unique_ptr<TimelineModel> timeline_;
     std::unique_ptr<SequenceModel> sequence_;
+    trace::Nanos compare_origin_ = 0;
 };
 
 // Progress of a load: a fraction in [0,1] (or < 0 when unknown) and what is

@@ -69,7 +69,7 @@ void draw_timelines(ViewerState& state, ImVec2 size) {
     Document& b = *state.compare;
     // B's axis is A's, moved so both first connects line up (each ruler
     // keeps its own clock: B's label says by how much it is moved).
-    const trace::Nanos delta = compare_origin(b.trace) - compare_origin(a.trace);
+    const trace::Nanos delta = b.compare_origin() - a.compare_origin();
     const auto shifted = [](TimeAxis axis, trace::Nanos by) {
         axis.start += by;
         axis.end += by;
